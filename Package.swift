@@ -1,0 +1,58 @@
+// swift-tools-version:6.3
+import PackageDescription
+
+/// Where the compiler writes the C header it generates for the export target; the ABI test
+/// compiles the hand-written `dirtyring.h` against it.
+let generatedHeader = "\(Context.packageDirectory)/.build/dirtyring-generated.h"
+let versionScript = "\(Context.packageDirectory)/Sources/DirtyRingExport/dirtyring.map"
+
+let package = Package(
+    name: "nova-dirtyring",
+    products: [
+        .library(name: "dirtyring", type: .dynamic, targets: ["DirtyRingExport"]),
+        .executable(name: "dirtyring", targets: ["DirtyRingCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // C system libraries.
+        .systemLibrary(
+            name: "CLibvirt",
+            pkgConfig: "libvirt",
+            providers: [.apt(["libvirt-dev"])]
+        ),
+
+        // Typed Swift wrappers that hide the C types.
+        .target(name: "LibvirtClient", dependencies: ["CLibvirt"]),
+        .target(name: "HostKVM"),
+
+        // Pure logic: no C.
+        .target(name: "DirtyRingCore"),
+
+        // The host-facing service that the CLI and the C ABI share.
+        .target(name: "DirtyRingHost", dependencies: ["DirtyRingCore", "LibvirtClient", "HostKVM"]),
+
+        // The C ABI: thin `@c` functions, a hand-written header, a linker version script.
+        .target(
+            name: "DirtyRingExport",
+            dependencies: ["DirtyRingCore", "DirtyRingHost"],
+            exclude: ["dirtyring.h", "dirtyring.map"],
+            swiftSettings: [.unsafeFlags(["-emit-clang-header-path", generatedHeader])],
+            linkerSettings: [.unsafeFlags(["-Xlinker", "--version-script=\(versionScript)"])]
+        ),
+
+        // The operator CLI.
+        .executableTarget(
+            name: "DirtyRingCLI",
+            dependencies: [
+                "DirtyRingCore", "DirtyRingHost",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        .testTarget(name: "DirtyRingCoreTests", dependencies: ["DirtyRingCore"]),
+        .testTarget(name: "DirtyRingHostTests", dependencies: ["DirtyRingHost", "HostKVM", "LibvirtClient"]),
+        .testTarget(name: "DirtyRingExportTests", dependencies: ["DirtyRingExport", "DirtyRingCore"]),
+    ]
+)

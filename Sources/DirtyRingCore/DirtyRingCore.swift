@@ -1,0 +1,1 @@
+// Placeholder until the pure core lands.

@@ -1,0 +1,109 @@
+/*
+ * dirtyring.h - the C ABI of libdirtyring.so.
+ *
+ * This hand-written header is the contract. The test suite compiles it together with the header
+ * the Swift compiler generates for the export target, so any difference in a signature fails the
+ * build, and compares the functions declared here with the symbols the library exports.
+ *
+ * Conventions
+ * - Strings in are NUL-terminated UTF-8 JSON (or XML inside JSON). A NULL pointer is an error,
+ *   never a crash.
+ * - Every `char *` returned is a JSON document allocated by the library. The caller releases it
+ *   with dr_string_free(). Returned documents have exactly one of two shapes:
+ *       {"ok": <result>}
+ *       {"error": {"kind": "<kind>", "message": "<one line for an operator>",
+ *                  "option": "<[group] name, only for invalid_config>",
+ *                  "value": "<offending value, only for invalid_config>"}}
+ *   kinds: invalid_config, invalid_request, malformed_json, malformed_xml, unsupported,
+ *          libvirt, kvm, timeout, internal.
+ * - Functions are thread-safe. None blocks longer than its documented timeout.
+ *
+ * JSON shapes (field names are stable within one ABI version)
+ *   config   {"ring_mode": "auto"|"on"|"off", "ring_size": 4096}
+ *   host     {"kvm": {"device": "/dev/kvm", "available": bool, "module": "kvm_intel"|null,
+ *                     "dirty_ring_max_bytes": int, "dirty_ring_max_entries": int,
+ *                     "dirty_ring_acq_rel": bool, "error": str|null},
+ *             "kernel_release": str,
+ *             "libvirt_version": "9.0.0"|null, "qemu_version": "7.2.0"|null,
+ *             "dirty_ring": {"usable": bool, "max_size": int, "reasons": [str]}}
+ */
+#ifndef DIRTYRING_H
+#define DIRTYRING_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** The ABI version this header describes. */
+#define DR_ABI_VERSION 1u
+
+/** An open context: a libvirt connection and the host it runs on. Opaque. */
+typedef void dr_context;
+
+/** Returns the ABI version of the loaded library; callers refuse one that differs. */
+uint32_t dr_abi_version(void);
+
+/**
+ * Opens a context.
+ * config_json: {"libvirt_uri": "qemu:///system", "kvm_device": "/dev/kvm",
+ *               "timeout_seconds": 10}; every field optional.
+ * libvirt_connection: a virConnectPtr to share (the library takes its own reference), or NULL to
+ *               open libvirt_uri.
+ * Returns NULL on failure and, when error_json is not NULL, stores an error document there.
+ */
+dr_context *dr_context_open(const char *config_json, void *libvirt_connection,
+                            char **error_json);
+
+/** Releases a context and its libvirt reference. NULL is ignored. */
+void dr_context_close(dr_context *context);
+
+/** Probes the host: {"ok": host}. Bounded by the context's timeout_seconds. */
+char *dr_host_probe(dr_context *context);
+
+/**
+ * Validates the [dirtyring] configuration, against the host when one is given.
+ * request: {"config": config, "host": host|null}
+ * result:  {"config": config, "offers_ring": bool, "max_size": int}
+ *          offers_ring: guests booted here get the ring unless they opt out (the host reports
+ *          the CUSTOM_KVM_DIRTY_RING trait).
+ */
+char *dr_config_check(const char *request_json);
+
+/**
+ * Decides whether a guest boots with the dirty ring, and its size: flavor over image over host.
+ * request: {"config": config, "host": host,
+ *           "flavor_extra_specs": {"dirtyring:ring": "on"|"off"|"auto",
+ *                                  "dirtyring:ring_size": "8192", ...},
+ *           "image_properties":   {"dirtyring_ring": ..., "dirtyring_ring_size": ...}}
+ * result:  {"enabled": bool, "size": int (0 when disabled), "source": "flavor"|"image"|"host",
+ *           "reason": str}
+ * An explicit "on" that this host cannot honour is an error of kind unsupported.
+ */
+char *dr_ring_decide(const char *request_json);
+
+/**
+ * Checks that this host can receive a live-migrating guest whose ring is instance_ring_size
+ * entries (0: no ring).
+ * request: {"config": config, "host": host, "host_name": str, "instance_ring_size": int}
+ * result:  {"allowed": bool, "reason": str}
+ */
+char *dr_destination_check(const char *request_json);
+
+/**
+ * Returns the single <kvm> feature element for a guest with the ring, keeping every child that
+ * Nova put in kvm_xml (for example <hidden state='on'/>).
+ * request: {"kvm_xml": "<kvm>...</kvm>"|null, "ring_size": int}
+ * result:  {"kvm_xml": "<kvm>...<dirty-ring state='on' size='N'/></kvm>"}
+ */
+char *dr_kvm_element(const char *request_json);
+
+/** Releases a string returned by this library. NULL is ignored. */
+void dr_string_free(char *string);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DIRTYRING_H */

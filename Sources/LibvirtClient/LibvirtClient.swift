@@ -1,0 +1,1 @@
+// Placeholder until the typed libvirt wrappers land.
