@@ -21,7 +21,7 @@ struct DomainXMLCommand: ParsableCommand {
     var file: String
 
     @Option(help: "Ring size in entries per vCPU (a power of two from 1024 to 65536).")
-    var ringSize: Int = RingConfig.defaultRingSize
+    var ringSize: Int = RingSize.default.entries
 
     @Flag(help: "Remove the dirty ring instead of adding it.")
     var noRing = false
@@ -29,7 +29,13 @@ struct DomainXMLCommand: ParsableCommand {
     func run() throws {
         let xml = try CommandFailure.wrap { () throws(DirtyRingError) -> String in try TextFile.read(file) }
         let output = try CommandFailure.wrap { () throws(DirtyRingError) -> String in
-            let size = noRing ? nil : try RingSize.validated(ringSize, option: "--ring-size")
+            if noRing {
+                return try DomainXML.applyDirtyRing(domainXML: xml, ringSize: nil)
+            }
+            guard let size = RingSize(entries: ringSize) else {
+                throw DirtyRingError(
+                    kind: .invalidRequest, message: "--ring-size \(ringSize) is invalid: \(RingSize.requirement)")
+            }
             return try DomainXML.applyDirtyRing(domainXML: xml, ringSize: size)
         }
         print(output, terminator: output.hasSuffix("\n") ? "" : "\n")

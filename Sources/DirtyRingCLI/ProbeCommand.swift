@@ -1,6 +1,7 @@
 import ArgumentParser
 import DirtyRingCore
 import DirtyRingHost
+import FoundationEssentials
 
 /// `dirtyring probe`: can this host run guests with the KVM dirty ring, and if not, why not.
 struct ProbeCommand: ParsableCommand {
@@ -19,7 +20,9 @@ struct ProbeCommand: ParsableCommand {
             try HostContext.open(connection.configuration).probe()
         }
         if json {
-            print(try CommandFailure.wrap { () throws(DirtyRingError) -> String in try JSONText.pretty(report) })
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
         } else {
             print(ProbeTable(report: report).render())
         }

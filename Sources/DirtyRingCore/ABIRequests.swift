@@ -46,7 +46,7 @@ public enum ABIRequests {
     /// Decodes a request, mapping every failure to a `DirtyRingError`: unparsable text to
     /// `malformedJSON`, a wrong shape to `invalidRequest` naming the field, and a configuration
     /// value out of range to the `invalidConfig` error it raised.
-    static func decode<T: Decodable>(_ type: T.Type, from json: String) throws(DirtyRingError) -> T {
+    public static func decode<T: Decodable>(_ type: T.Type, from json: String) throws(DirtyRingError) -> T {
         let data = Data(json.utf8)
         let decoder = JSONDecoder()
         do {
@@ -98,7 +98,7 @@ public enum ABIRequests {
         }
     }
 
-    private static func respond<T: Encodable>(_ body: () throws(DirtyRingError) -> T) -> String {
+    public static func respond<T: Encodable>(_ body: () throws(DirtyRingError) -> T) -> String {
         do {
             return ok(try body())
         } catch {

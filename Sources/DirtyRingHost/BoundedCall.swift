@@ -55,23 +55,10 @@ private final class PendingCall<T: Sendable>: @unchecked Sendable {
 
     /// Starts the worker thread, which keeps this object alive until it finishes.
     func start() -> Bool {
-        var thread = pthread_t()
-        let retained = Unmanaged.passRetained(self).toOpaque()
-        let created = pthread_create(&thread, nil, { argument in
-            guard let argument else { return nil }
-            let call = Unmanaged<PendingCall<T>>.fromOpaque(argument).takeRetainedValue()
-            call.finish(Result { () throws(DirtyRingError) -> T in try call.body() })
-            return nil
-        }, retained)
-        guard created == 0 else {
-            Unmanaged<PendingCall<T>>.fromOpaque(retained).release()
-            return false
-        }
-        pthread_detach(thread)
-        return true
+        WorkerThread.start { self.finish(Result { () throws(DirtyRingError) -> T in try self.body() }) }
     }
 
-    private func finish(_ result: Result<T, DirtyRingError>) {
+    func finish(_ result: Result<T, DirtyRingError>) {
         pthread_mutex_lock(&mutex)
         outcome = result
         pthread_cond_signal(&condition)
@@ -96,5 +83,31 @@ private final class PendingCall<T: Sendable>: @unchecked Sendable {
                 return outcome
             }
         }
+    }
+}
+
+/// A detached thread running one closure.
+private final class WorkerThread {
+    let work: () -> Void
+
+    private init(_ work: @escaping () -> Void) {
+        self.work = work
+    }
+
+    /// Starts `work` on a new detached thread; false when no thread could be created.
+    static func start(_ work: @escaping () -> Void) -> Bool {
+        var thread = pthread_t()
+        let retained = Unmanaged.passRetained(WorkerThread(work)).toOpaque()
+        let created = pthread_create(&thread, nil, { argument in
+            guard let argument else { return nil }
+            Unmanaged<WorkerThread>.fromOpaque(argument).takeRetainedValue().work()
+            return nil
+        }, retained)
+        guard created == 0 else {
+            Unmanaged<WorkerThread>.fromOpaque(retained).release()
+            return false
+        }
+        pthread_detach(thread)
+        return true
     }
 }

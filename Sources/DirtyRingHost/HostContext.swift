@@ -19,20 +19,15 @@ public final class HostContext: Sendable {
     ) throws(DirtyRingError) -> HostContext {
         let configuration = try configuration.validated()
         if let connection {
-            do {
-                return HostContext(configuration: configuration, connection: try Connection(sharing: connection))
-            } catch {
-                throw DirtyRingError(libvirt: error)
+            let shared = try DirtyRingError.mappingLibvirt { () throws(LibvirtError) in
+                try Connection(sharing: connection)
             }
+            return HostContext(configuration: configuration, connection: shared)
         }
         let uri = configuration.libvirtURI
         let opened = try BoundedCall.run("connecting to libvirt at \(uri)", seconds: configuration.timeoutSeconds) {
             () throws(DirtyRingError) -> Connection in
-            do {
-                return try Connection(uri: uri)
-            } catch {
-                throw DirtyRingError(libvirt: error)
-            }
+            try DirtyRingError.mappingLibvirt { () throws(LibvirtError) in try Connection(uri: uri) }
         }
         return HostContext(configuration: configuration, connection: opened)
     }
@@ -42,23 +37,25 @@ public final class HostContext: Sendable {
         let connection = self.connection
         let versions = try BoundedCall.run("asking libvirt for its versions", seconds: configuration.timeoutSeconds) {
             () throws(DirtyRingError) -> (UInt, UInt) in
-            do {
-                return (try connection.libvirtVersion(), try connection.hypervisorVersion())
-            } catch {
-                throw DirtyRingError(libvirt: error)
+            try DirtyRingError.mappingLibvirt { () throws(LibvirtError) in
+                (try connection.libvirtVersion(), try connection.hypervisorVersion())
             }
         }
         return HostReport(
             kvm: KVMProbe.facts(device: configuration.kvmDevice),
             kernelRelease: KernelInfo.release(),
-            libvirtVersion: Version(libvirtNumber: versions.0),
-            qemuVersion: versions.1 == 0 ? nil : Version(libvirtNumber: versions.1))
+            libvirtVersion: Version(libvirtInteger: Int(versions.0)),
+            qemuVersion: versions.1 == 0 ? nil : Version(libvirtInteger: Int(versions.1)))
     }
 }
 
 extension DirtyRingError {
-    /// The error a failed libvirt call becomes at the C ABI.
-    init(libvirt error: LibvirtError) {
-        self.init(kind: .libvirt, message: error.message)
+    /// Runs a libvirt call, turning its error into the one the C ABI reports.
+    static func mappingLibvirt<T>(_ body: () throws(LibvirtError) -> T) throws(DirtyRingError) -> T {
+        do {
+            return try body()
+        } catch {
+            throw DirtyRingError(kind: .libvirt, message: error.message)
+        }
     }
 }

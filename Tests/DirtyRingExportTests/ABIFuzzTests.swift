@@ -5,7 +5,7 @@ import Testing
 /// Garbage at the C ABI gets an error document, never a crash.
 @Suite("C ABI robustness")
 struct ABIFuzzTests {
-    typealias Handler = (UnsafePointer<CChar>?) -> UnsafeMutablePointer<CChar>?
+    typealias Handler = @Sendable (UnsafePointer<CChar>?) -> UnsafeMutablePointer<CChar>?
 
     static let handlers: [(String, Handler)] = [
         ("dr_config_check", dr_config_check),
@@ -88,12 +88,10 @@ struct ABIFuzzTests {
 
     @Test("a context handle that is not open is an error")
     func staleHandles() throws {
-        var storage = 0
-        try withUnsafeMutablePointer(to: &storage) { pointer in
-            let bogus = UnsafeMutableRawPointer(pointer)
-            #expect(Self.errorKind(try Self.envelope(dr_host_probe(bogus))) == "invalid_request")
-            dr_context_close(bogus)
-        }
+        let bogus = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 16)
+        defer { bogus.deallocate() }
+        #expect(Self.errorKind(try Self.envelope(dr_host_probe(bogus))) == "invalid_request")
+        dr_context_close(bogus)
     }
 
     @Test("a context with a bad configuration is refused with an error document")

@@ -23,7 +23,7 @@ struct HostProbeTests {
         let report = try HostContext.open(ContextConfiguration()).probe()
         #expect(report.libvirtVersion?.description == (try Self.libvirtdVersion()))
         let qemu = try #require(report.qemuVersion)
-        #expect(qemu >= Version(major: 6, minor: 1, micro: 0))
+        #expect(qemu >= Version(6, 1, 0))
         #expect(report.kvm.available)
         #expect(report.dirtyRing.usable == report.dirtyRing.reasons.isEmpty)
         #expect(report.dirtyRing.usable, "this machine runs libvirt 9.0 / QEMU 7.2 on a ring-capable kernel")
