@@ -66,10 +66,11 @@ dr_swift_on_path() {
     command -v swift >/dev/null 2>&1 || dr_die "swift not found (looked on PATH and in /opt/swift/usr/bin)"
 }
 
-# Pick a Python >= 3.11 that has venv: pyenv's first (the image's default), then PATH.
+# Pick a Python >= 3.11 that has venv: a pyenv install first (the image's default; no shim
+# needed, so it works with a bare CI PATH), then PATH.
 dr_find_python() {
     local c
-    for c in "${DR_BASE_PYTHON:-}" /root/.pyenv/shims/python3 /root/.pyenv/versions/3.11*/bin/python3 \
+    for c in "${DR_BASE_PYTHON:-}" "${PYENV_ROOT:-/root/.pyenv}"/versions/3.1[1-9]*/bin/python3 /root/.pyenv/shims/python3 \
              "$(command -v python3.11 || true)" "$(command -v python3 || true)"; do
         [[ -n "$c" && -x "$c" ]] || continue
         if "$c" -c 'import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 11))' >/dev/null 2>&1; then
