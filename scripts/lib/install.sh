@@ -3,8 +3,9 @@
 # Idempotent and fast when everything is already there:
 #   - Debian packages: checked with dpkg-query; apt-get runs only for missing ones.
 #   - Swift: put /opt/swift/usr/bin on PATH when `swift` is not found.
-#   - Python: <repo>/.venv with nova + test deps, pinned by scripts/constraints.txt; pip runs
-#     only when the stamp (hash of constraints + requirement list + shim pyproject) changed.
+#   - Python: <repo>/.venv with nova + test deps (+ python-shim/test-requirements.txt, + the shim
+#     itself, editable), pinned by scripts/constraints.txt; pip runs only when the stamp (hash of
+#     constraints, requirement lists, shim pyproject) changed.
 #
 # Functions:
 #   dr_install_apt       Debian packages
@@ -89,7 +90,8 @@ dr_install_venv() {
     local want
     want="$( { cat "$constraints"; printf '%s\n' "${DR_PIP_PACKAGES[@]}";
                [[ -f "$shim/pyproject.toml" ]] && cat "$shim/pyproject.toml";
-               [[ -f "$shim/setup.cfg" ]] && cat "$shim/setup.cfg"; true; } | sha256sum | cut -d' ' -f1)"
+               [[ -f "$shim/setup.cfg" ]] && cat "$shim/setup.cfg";
+               [[ -f "$shim/test-requirements.txt" ]] && cat "$shim/test-requirements.txt"; true; } | sha256sum | cut -d' ' -f1)"
     if [[ -x "$DR_PYTHON" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
         dr_log "venv: $DR_VENV up to date"
         return 0
@@ -103,6 +105,11 @@ dr_install_venv() {
     dr_log "venv: installing nova and test deps (first time: ~2-3 min, ~420 MB)"
     "$DR_PYTHON" -m pip install -q --disable-pip-version-check -c "$constraints" "${DR_PIP_PACKAGES[@]}" \
         || dr_die "pip install failed"
+    if [[ -f "$shim/test-requirements.txt" ]]; then
+        dr_log "venv: installing python-shim/test-requirements.txt"
+        "$DR_PYTHON" -m pip install -q --disable-pip-version-check -c "$constraints" -r "$shim/test-requirements.txt" \
+            || dr_die "pip install -r python-shim/test-requirements.txt failed"
+    fi
     if [[ -f "$shim/pyproject.toml" || -f "$shim/setup.py" ]]; then
         # Editable install: the shim ships nova/virt/dirtyring, which must land beside nova.
         dr_log "venv: installing python-shim (editable)"
