@@ -40,7 +40,10 @@ dr_pidfile_alive() {
     [[ -s "$pidfile" ]] || return 1
     pid="$(tr -dc 0-9 < "$pidfile")"
     [[ -n "$pid" && -r "/proc/$pid/comm" ]] || return 1
-    [[ "$(cat "/proc/$pid/comm" 2>/dev/null)" == "$name"* ]]
+    [[ "$(cat "/proc/$pid/comm" 2>/dev/null)" == "$name"* ]] || return 1
+    # Not a zombie (a killed daemon stays in /proc until reaped).
+    local state; state="$(awk '{ print $3 }' "/proc/$pid/stat" 2>/dev/null || true)"
+    [[ -n "$state" && "$state" != Z && "$state" != X ]]
 }
 
 dr_start_virtlogd() {
@@ -68,19 +71,24 @@ dr_libvirtd_fail() {
     exit 1
 }
 
+dr_launch_libvirtd() {
+    mkdir -p "$(dirname "$DR_LIBVIRTD_LOG")" /var/log/libvirt/qemu
+    dr_log "starting libvirtd (log: $DR_LIBVIRTD_LOG)"
+    # Log level 3 (warnings) to our file; the daemon detaches itself (-d). A stale pid file or
+    # socket left by a killed daemon is fine: libvirtd takes the pid file's lock and re-creates it.
+    LIBVIRT_LOG_OUTPUTS="3:file:$DR_LIBVIRTD_LOG" dr_root libvirtd -d \
+        || dr_libvirtd_fail "libvirtd -d exited with an error"
+}
+
 dr_start_libvirtd() {
-    local timeout="${DR_LIBVIRTD_TIMEOUT:-90}" t0 quiet=0
+    local timeout="${DR_LIBVIRTD_TIMEOUT:-90}" t0 quiet=0 launched=0
     t0="$(dr_now)"
     if timeout 15 virsh -q -c "$DR_LIBVIRT_URI" version >/dev/null 2>&1; then
         quiet=1  # already answering
     elif dr_pidfile_alive /run/libvirtd.pid libvirtd; then
         dr_log "libvirtd running (pid $(cat /run/libvirtd.pid)) but not answering yet; waiting"
     else
-        mkdir -p "$(dirname "$DR_LIBVIRTD_LOG")" /var/log/libvirt/qemu
-        dr_log "starting libvirtd (log: $DR_LIBVIRTD_LOG)"
-        # Log level 3 (warnings) to our file; the daemon detaches itself (-d).
-        LIBVIRT_LOG_OUTPUTS="3:file:$DR_LIBVIRTD_LOG" dr_root libvirtd -d \
-            || dr_libvirtd_fail "libvirtd -d exited with an error"
+        dr_launch_libvirtd; launched=1
     fi
     # The first capabilities probe runs QEMU to learn what it can do (~8 s here).
     local deadline=$(( $(date +%s) + timeout ))
@@ -89,8 +97,10 @@ dr_start_libvirtd() {
         if (( $(date +%s) >= deadline )); then
             dr_libvirtd_fail "libvirtd did not answer 'virsh -c $DR_LIBVIRT_URI capabilities' within ${timeout}s"
         fi
-        if ! pgrep -x libvirtd >/dev/null; then
-            dr_libvirtd_fail "libvirtd is not running (it exited during start-up)"
+        if ! dr_pidfile_alive /run/libvirtd.pid libvirtd && ! pgrep -x libvirtd >/dev/null; then
+            # A daemon we found dying (or killed) is started once; one we started that died is fatal.
+            [[ $launched -eq 0 ]] || dr_libvirtd_fail "libvirtd is not running (it exited during start-up)"
+            dr_launch_libvirtd; launched=1
         fi
         sleep 0.5
     done
