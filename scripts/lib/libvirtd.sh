@@ -52,8 +52,8 @@ dr_start_virtlogd() {
     dr_log "starting virtlogd"
     LIBVIRT_LOG_OUTPUTS="3:file:$DR_VIRTLOGD_LOG" dr_root virtlogd -d \
         || dr_die "virtlogd -d failed; log: $DR_VIRTLOGD_LOG"
-    local i
-    for i in $(seq 50); do
+
+    for _ in $(seq 50); do
         dr_pidfile_alive /run/virtlogd.pid virtlogd && return 0
         sleep 0.1
     done
