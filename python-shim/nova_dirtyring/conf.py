@@ -30,13 +30,13 @@ dirtyring_group = cfg.OptGroup(
     title='KVM dirty ring options',
     help="""
 Options for ``compute_driver = dirtyring.LibvirtDriver``, the libvirt driver
-that boots guests with the KVM dirty ring
-(``<features><kvm><dirty-ring state='on' size='N'/></kvm></features>``).
+that boots guests with the KVM dirty ring:
+``<features><kvm><dirty-ring state='on' size='N'/></kvm></features>``.
 
 The dirty ring replaces KVM's dirty bitmap for tracking the guest memory
-written during a live migration. It is chosen when a guest boots (it cannot be
-switched on or off for a running guest) and a guest that has it can only be
-live migrated to hosts that support a ring of the same size.
+written during a live migration. It is chosen when a guest boots (it cannot
+be switched on or off for a running guest) and a guest that has it can only
+be live migrated to hosts that support a ring of the same size.
 
 Flavors and images can override the host default:
 
@@ -59,8 +59,8 @@ Path of the native library ``libdirtyring.so``.
 
 The library probes the host (``/dev/kvm`` and libvirt), validates this
 configuration and builds the guest's ``<kvm>`` element. nova-compute refuses
-to start when the library cannot be loaded or reports a different ABI version
-than this driver expects.
+to start when the library cannot be loaded or reports a different ABI
+version than this driver expects.
 """),
     cfg.StrOpt(
         'ring_mode',
@@ -71,13 +71,13 @@ Whether guests booted on this host get the KVM dirty ring.
 Possible values:
 
 * ``auto``: guests get the ring when this host supports it (KVM reports
-  ``KVM_CAP_DIRTY_LOG_RING``, libvirt >= 8.0, QEMU >= 6.1); otherwise they boot
-  without it. The host reports the ``CUSTOM_KVM_DIRTY_RING`` trait only when it
-  supports the ring.
+  ``KVM_CAP_DIRTY_LOG_RING``, libvirt >= 8.0, QEMU >= 6.1); otherwise they
+  boot without it. The host reports the ``CUSTOM_KVM_DIRTY_RING`` trait only
+  when it supports the ring.
 * ``on``: guests get the ring. nova-compute refuses to start when this host
   cannot provide a ring of ``ring_size`` entries.
-* ``off``: guests boot without the ring unless their flavor or image asks for
-  it explicitly, and the host does not report ``CUSTOM_KVM_DIRTY_RING``.
+* ``off``: guests boot without the ring unless their flavor or image asks
+  for it explicitly, and the host does not report ``CUSTOM_KVM_DIRTY_RING``.
 
 A flavor extra spec ``dirtyring:ring`` or an image property
 ``dirtyring_ring`` overrides this value for a single guest.
@@ -88,11 +88,12 @@ A flavor extra spec ``dirtyring:ring`` or an image property
         help="""
 Number of entries of each vCPU's dirty ring for guests booted on this host.
 
-Must be a power of two from 1024 to 65536, and no larger than the maximum the
-host kernel supports (reported by ``KVM_CAP_DIRTY_LOG_RING``). Every entry
-takes 16 bytes per vCPU. A flavor extra spec ``dirtyring:ring_size`` or an
-image property ``dirtyring_ring_size`` overrides this value for a single
-guest. Guests can only be live migrated to hosts that support their ring size.
+Must be a power of two from 1024 to 65536, and no larger than the maximum
+the host kernel supports (reported by ``KVM_CAP_DIRTY_LOG_RING``). Every
+entry takes 16 bytes per vCPU. A flavor extra spec ``dirtyring:ring_size``
+or an image property ``dirtyring_ring_size`` overrides this value for a
+single guest. Guests can only be live migrated to hosts that support their
+ring size.
 """),
     cfg.IntOpt(
         'libvirt_call_timeout',
@@ -100,8 +101,9 @@ guest. Guests can only be live migrated to hosts that support their ring size.
         min=1,
         help="""
 Upper bound, in seconds, of every call the native library makes into libvirt
-or ``/dev/kvm`` (for example the host probe at nova-compute start). A call that
-takes longer fails with a timeout error instead of blocking nova-compute.
+or ``/dev/kvm`` (for example the host probe at nova-compute start). A call
+that takes longer fails with a timeout error instead of blocking nova-
+compute.
 """),
 ]
 
