@@ -57,10 +57,16 @@ class LibvirtConfigGuestFeatureKvm(vconfig.LibvirtConfigGuestFeature):
         return etree.fromstring(self.kvm_xml, _XML_PARSER)
 
 
-def _config_error(error):
+def _refuse_start(error):
+    """Stop nova-compute with one line naming option, value and range.
+
+    Called outside of the ``except`` block on purpose: oslo.log would
+    otherwise append the native exception to the ERROR line, and Python
+    would print the chained traceback.
+    """
     msg = error.one_line()
     LOG.error('%s', msg)
-    return DirtyRingConfigError(msg)
+    raise DirtyRingConfigError(msg)
 
 
 def _config():
@@ -82,11 +88,14 @@ class LibvirtDriver(libvirt_driver.LibvirtDriver):
         self._dr_context = None
         self._dr_host = None
         self._dr_offers_ring = False
+        error = None
         try:
             self._dr_library = native.Library(CONF.dirtyring.library_path)
             self._dr_library.config_check(_config(), None)
         except native.NativeError as e:
-            raise _config_error(e)
+            error = e
+        if error is not None:
+            _refuse_start(error)
 
     # Host.
 
@@ -107,13 +116,16 @@ class LibvirtDriver(libvirt_driver.LibvirtDriver):
 
     def init_host(self, host):
         super().init_host(host)
+        error = None
         try:
             if self._dr_context is None:
                 self._dr_context = self._dr_open_context()
             self._dr_host = self._dr_context.probe()
             result = self._dr_library.config_check(_config(), self._dr_host)
         except native.NativeError as e:
-            raise _config_error(e)
+            error = e
+        if error is not None:
+            _refuse_start(error)
         self._dr_offers_ring = bool(result.get('offers_ring'))
         ring = self._dr_host.get('dirty_ring') or {}
         kvm = self._dr_host.get('kvm') or {}
