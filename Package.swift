@@ -10,7 +10,7 @@ let package = Package(
     name: "nova-dirtyring",
     products: [
         .library(name: "dirtyring", type: .dynamic, targets: ["DirtyRingExport"]),
-        .executable(name: "dirtyring", targets: ["DirtyRingCLI"]),
+        .executable(name: "dirtyring-cli", targets: ["DirtyRingCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

@@ -1,0 +1,30 @@
+import ArgumentParser
+import DirtyRingCore
+import DirtyRingHost
+import FoundationEssentials
+
+/// `dirtyring probe`: can this host run guests with the KVM dirty ring, and if not, why not.
+struct ProbeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "probe",
+        abstract: "Report whether this host can run guests with the KVM dirty ring."
+    )
+
+    @OptionGroup var connection: ConnectionOptions
+
+    @Flag(help: "Print the report as JSON for scripts.")
+    var json = false
+
+    func run() throws {
+        let report = try CommandFailure.wrap { () throws(DirtyRingError) -> HostReport in
+            try HostContext.open(connection.configuration).probe()
+        }
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        } else {
+            print(ProbeTable(report: report).render())
+        }
+    }
+}

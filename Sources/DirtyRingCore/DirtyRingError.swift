@@ -1,0 +1,35 @@
+/// A failure reported to the caller of the library, in the shape of the C ABI's error document.
+public struct DirtyRingError: Error, Codable, Equatable, Sendable {
+    /// What went wrong, as a stable machine-readable category.
+    public enum Kind: String, Codable, Equatable, Sendable, CaseIterable {
+        case invalidConfig = "invalid_config"
+        case invalidRequest = "invalid_request"
+        case malformedJSON = "malformed_json"
+        case malformedXML = "malformed_xml"
+        case unsupported
+        case libvirt
+        case kvm
+        case timeout
+        case `internal`
+    }
+
+    /// The category of the failure.
+    public var kind: Kind
+    /// One line for an operator.
+    public var message: String
+    /// The configuration option at fault, as `[group] name`; only for `invalidConfig`.
+    public var option: String?
+    /// The offending value of `option`; only for `invalidConfig`.
+    public var value: String?
+
+    public init(kind: Kind, message: String, option: String? = nil, value: String? = nil) {
+        self.kind = kind
+        self.message = message
+        self.option = option
+        self.value = value
+    }
+}
+
+extension DirtyRingError: CustomStringConvertible {
+    public var description: String { "\(kind.rawValue): \(message)" }
+}

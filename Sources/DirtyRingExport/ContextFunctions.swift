@@ -1,0 +1,31 @@
+import DirtyRingCore
+import DirtyRingHost
+
+/// Opens a context; see `dr_context_open` in dirtyring.h.
+@c public func dr_context_open(
+    _ configJSON: UnsafePointer<CChar>?,
+    _ libvirtConnection: UnsafeMutableRawPointer?,
+    _ errorJSON: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?
+) -> UnsafeMutableRawPointer? {
+    errorJSON?.pointee = nil
+    do {
+        let configuration = try ABIRequests.decode(ContextConfiguration.self, from: try requestText(configJSON))
+        let context = try HostContext.open(configuration, sharing: libvirtConnection)
+        return ContextHandles.shared.register(context)
+    } catch {
+        errorJSON?.pointee = exportString(ABIRequests.error(error))
+        return nil
+    }
+}
+
+/// Releases a context; see `dr_context_close` in dirtyring.h.
+@c public func dr_context_close(_ context: UnsafeMutableRawPointer?) {
+    ContextHandles.shared.unregister(context)
+}
+
+/// Probes the host; see `dr_host_probe` in dirtyring.h.
+@c public func dr_host_probe(_ context: UnsafeMutableRawPointer?) -> UnsafeMutablePointer<CChar>? {
+    exportString(ABIRequests.respond { () throws(DirtyRingError) -> HostReport in
+        try ContextHandles.shared.context(context).probe()
+    })
+}

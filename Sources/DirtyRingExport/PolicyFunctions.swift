@@ -1,0 +1,24 @@
+import DirtyRingCore
+
+/// Returns the ABI version of this library (`DR_ABI_VERSION` in dirtyring.h).
+@c public func dr_abi_version() -> UInt32 { 1 }
+
+/// Validates the configuration; see `dr_config_check` in dirtyring.h.
+@c public func dr_config_check(_ request: UnsafePointer<CChar>?) -> UnsafeMutablePointer<CChar>? {
+    respond(to: request, with: ABIRequests.configCheck(json:))
+}
+
+/// Decides the ring for a booting guest; see `dr_ring_decide` in dirtyring.h.
+@c public func dr_ring_decide(_ request: UnsafePointer<CChar>?) -> UnsafeMutablePointer<CChar>? {
+    respond(to: request, with: ABIRequests.ringDecide(json:))
+}
+
+/// Checks a live-migration destination; see `dr_destination_check` in dirtyring.h.
+@c public func dr_destination_check(_ request: UnsafePointer<CChar>?) -> UnsafeMutablePointer<CChar>? {
+    respond(to: request, with: ABIRequests.destinationCheck(json:))
+}
+
+/// Builds the combined `<kvm>` element; see `dr_kvm_element` in dirtyring.h.
+@c public func dr_kvm_element(_ request: UnsafePointer<CChar>?) -> UnsafeMutablePointer<CChar>? {
+    respond(to: request, with: ABIRequests.kvmElement(json:))
+}

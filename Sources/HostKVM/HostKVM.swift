@@ -1,1 +1,0 @@
-// Placeholder until the KVM device probe lands.

@@ -1,1 +1,0 @@
-// Placeholder until the typed libvirt wrappers land.

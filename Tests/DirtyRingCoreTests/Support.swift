@@ -1,0 +1,41 @@
+@testable import DirtyRingCore
+import Foundation
+
+/// Hosts and helpers shared by the tests.
+enum Fixture {
+    static func kvm(maxEntries: Int = 65536, available: Bool = true, error: String? = nil) -> KVMFacts {
+        KVMFacts(available: available, module: "kvm_intel", dirtyRingMaxBytes: maxEntries &* 16,
+                 dirtyRingMaxEntries: maxEntries, dirtyRingAcqRel: true, error: error)
+    }
+
+    static func host(maxEntries: Int = 65536, libvirt: Version? = Version(9, 0, 0),
+                     qemu: Version? = Version(7, 2, 0), available: Bool = true) -> HostReport {
+        HostReport(kvm: kvm(maxEntries: maxEntries, available: available, error: available ? nil : "Permission denied"),
+                   kernelRelease: "6.1.0-18-amd64", libvirtVersion: libvirt, qemuVersion: qemu)
+    }
+
+    static let unusableHost = host(libvirt: Version(7, 0, 0))
+
+    static func json<T: Encodable>(_ value: T) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        return (try? encoder.encode(value)).map { String(decoding: $0, as: UTF8.self) } ?? "null"
+    }
+
+    /// The envelope of a response: exactly one of ok and error.
+    struct Response: Decodable {
+        var ok: JSONValue?
+        var error: DirtyRingError?
+    }
+
+    static func response(_ text: String) -> Response? {
+        try? JSONDecoder().decode(Response.self, from: Data(text.utf8))
+    }
+
+    static func domainXML(_ name: String) throws -> String {
+        var directory = #filePath
+        for _ in 0..<3 { directory = String(directory[..<(directory.lastIndex(of: "/") ?? directory.startIndex)]) }
+        let path = directory + "/tox-data/domain-xml/" + name
+        return try String(contentsOfFile: path, encoding: .utf8)
+    }
+}

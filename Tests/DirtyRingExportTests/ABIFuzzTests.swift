@@ -1,0 +1,127 @@
+import DirtyRingExport
+import Foundation
+import Testing
+
+/// Garbage at the C ABI gets an error document, never a crash.
+@Suite("C ABI robustness")
+struct ABIFuzzTests {
+    typealias Handler = @Sendable (UnsafePointer<CChar>?) -> UnsafeMutablePointer<CChar>?
+
+    static let handlers: [(String, Handler)] = [
+        ("dr_config_check", dr_config_check),
+        ("dr_ring_decide", dr_ring_decide),
+        ("dr_destination_check", dr_destination_check),
+        ("dr_kvm_element", dr_kvm_element),
+    ]
+
+    /// Takes a returned string, frees it, and parses the envelope.
+    static func envelope(_ pointer: UnsafeMutablePointer<CChar>?) throws -> [String: Any] {
+        let pointer = try #require(pointer)
+        let text = String(cString: pointer)
+        dr_string_free(pointer)
+        let object = try JSONSerialization.jsonObject(with: Data(text.utf8))
+        let dictionary = try #require(object as? [String: Any], "not an object: \(text)")
+        #expect(dictionary.count == 1 && (dictionary["ok"] != nil || dictionary["error"] != nil), "\(text)")
+        return dictionary
+    }
+
+    static func errorKind(_ envelope: [String: Any]) -> String? {
+        (envelope["error"] as? [String: Any])?["kind"] as? String
+    }
+
+    @Test("NULL requests are invalid_request errors")
+    func nullRequests() throws {
+        for (name, handler) in Self.handlers {
+            #expect(Self.errorKind(try Self.envelope(handler(nil))) == "invalid_request", "\(name)")
+        }
+        #expect(Self.errorKind(try Self.envelope(dr_host_probe(nil))) == "invalid_request")
+        dr_string_free(nil)
+        dr_context_close(nil)
+    }
+
+    @Test("malformed JSON is a malformed_json error")
+    func malformedJSON() throws {
+        for (name, handler) in Self.handlers {
+            for text in ["", "{", "[1,", "nul", "{\"config\": }", "\u{1}\u{2}"] {
+                let kind = Self.errorKind(try Self.envelope(text.withCString(handler)))
+                #expect(kind == "malformed_json", "\(name) on \(text.debugDescription): \(kind ?? "ok")")
+            }
+        }
+    }
+
+    @Test("random and mutated requests never crash and always answer with one envelope")
+    func randomRequests() throws {
+        var generator = SplitMix64(seed: 0x5eed)
+        let seeds = [
+            #"{"config": {"ring_mode": "auto", "ring_size": 4096}, "host": null}"#,
+            #"{"kvm_xml": "<kvm><hidden state='on'/></kvm>", "ring_size": 4096}"#,
+            #"{"config": {}, "host_name": "h", "instance_ring_size": 4096, "host": {}}"#,
+        ]
+        let alphabet = Array(#"{}[]":,<>/='0123456789-eE.truefalsnul kvm\ "#.utf8)
+        for round in 0..<3000 {
+            var bytes = Array(seeds[round % seeds.count].utf8)
+            for _ in 0...(Int(generator.next() % 6)) where !bytes.isEmpty {
+                let index = Int(generator.next() % UInt64(bytes.count))
+                switch generator.next() % 3 {
+                case 0: bytes[index] = alphabet[Int(generator.next() % UInt64(alphabet.count))]
+                case 1: bytes.remove(at: index)
+                default: bytes.insert(UInt8(truncatingIfNeeded: generator.next() % 255 + 1), at: index)
+                }
+            }
+            let (_, handler) = Self.handlers[round % Self.handlers.count]
+            let pointer = bytes.withUnsafeBufferPointer { buffer in
+                (buffer.map { CChar(bitPattern: $0) } + [0]).withUnsafeBufferPointer { handler($0.baseAddress) }
+            }
+            _ = try Self.envelope(pointer)
+        }
+    }
+
+    @Test("deeply nested input is refused, not a stack overflow")
+    func deepNesting() throws {
+        let json = String(repeating: "[", count: 100_000)
+        for (_, handler) in Self.handlers {
+            #expect(Self.errorKind(try Self.envelope(json.withCString(handler))) != nil)
+        }
+        let xml = #"{"kvm_xml": ""# + String(repeating: "<a>", count: 100_000) + #"", "ring_size": 4096}"#
+        #expect(Self.errorKind(try Self.envelope(xml.withCString(dr_kvm_element))) == "malformed_xml")
+    }
+
+    @Test("a context handle that is not open is an error")
+    func staleHandles() throws {
+        let bogus = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 16)
+        defer { bogus.deallocate() }
+        #expect(Self.errorKind(try Self.envelope(dr_host_probe(bogus))) == "invalid_request")
+        dr_context_close(bogus)
+    }
+
+    @Test("a context with a bad configuration is refused with an error document")
+    func badContextConfiguration() throws {
+        for text in ["{", #"{"timeout_seconds": -1}"#, #"{"libvirt_uri": 5}"#] {
+            var error: UnsafeMutablePointer<CChar>?
+            let context = text.withCString { dr_context_open($0, nil, &error) }
+            #expect(context == nil)
+            #expect(Self.errorKind(try Self.envelope(error)) != nil, "\(text)")
+        }
+        var error: UnsafeMutablePointer<CChar>?
+        #expect(dr_context_open(nil, nil, &error) == nil)
+        #expect(Self.errorKind(try Self.envelope(error)) == "invalid_request")
+    }
+
+    @Test("the ABI version matches the header")
+    func abiVersion() {
+        #expect(dr_abi_version() == 1)
+    }
+}
+
+/// A small deterministic generator, so a failing fuzz round reproduces.
+struct SplitMix64: RandomNumberGenerator {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

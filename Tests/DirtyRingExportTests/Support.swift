@@ -1,0 +1,39 @@
+import Foundation
+
+/// Runs tools the tests need.
+enum Run {
+    struct Result {
+        var status: Int32
+        var output: String
+    }
+
+    /// Runs `tool` (looked up on PATH) with `arguments`, capturing standard output and error.
+    static func process(_ tool: String, _ arguments: [String]) throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [tool] + arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
+    }
+}
+
+/// The built libdirtyring.so.
+enum Library {
+    struct Missing: Error, CustomStringConvertible {
+        let path: String
+        var description: String { "libdirtyring.so not built at \(path): run swift build first" }
+    }
+
+    /// `DIRTYRING_LIBRARY`, or the debug build in this repository.
+    static func path() throws -> String {
+        let path = ProcessInfo.processInfo.environment["DIRTYRING_LIBRARY"]
+            ?? HeaderContractTests.repository.appendingPathComponent(".build/debug/libdirtyring.so").path
+        guard FileManager.default.fileExists(atPath: path) else { throw Missing(path: path) }
+        return path
+    }
+}
