@@ -76,11 +76,13 @@ Possible values:
   when it supports the ring.
 * ``on``: guests get the ring. nova-compute refuses to start when this host
   cannot provide a ring of ``ring_size`` entries.
-* ``off``: guests boot without the ring unless their flavor or image asks
-  for it explicitly, and the host does not report ``CUSTOM_KVM_DIRTY_RING``.
+* ``off``: guests boot without the ring and the host does not report
+  ``CUSTOM_KVM_DIRTY_RING``. A guest whose flavor or image requires the ring
+  (``on``) fails to boot here and is rescheduled to another host.
 
 A flavor extra spec ``dirtyring:ring`` or an image property
-``dirtyring_ring`` overrides this value for a single guest.
+``dirtyring_ring`` decides for a single guest: ``off`` opts the guest out
+on any host, ``on`` requires the ring, ``auto`` follows this option.
 """),
     cfg.IntOpt(
         'ring_size',

@@ -178,6 +178,31 @@ class GuestConfigTestCase(DriverTestBase):
         self.assertEqual(1, len(self._kvm_elements(cfg)))
         self.assertEqual('0', instance.system_metadata['dirtyring_ring_size'])
 
+    def test_ring_mode_off_host_flavor_requires_ring_fails_boot(self):
+        self.flags(ring_mode='off', group='dirtyring')
+        drvr = self._driver()
+        instance = self._instance(extra_specs={'dirtyring:ring': 'on'})
+        self.assertRaises(driver.DirtyRingUnsupported,
+                          self._guest_config, drvr, instance)
+
+    def test_ring_mode_on_host_flavor_opt_out(self):
+        self.flags(ring_mode='on', group='dirtyring')
+        drvr = self._driver()
+        instance = self._instance(extra_specs={'dirtyring:ring': 'off'})
+        cfg = self._guest_config(drvr, instance)
+        self.assertIsNone(self._ring(cfg))
+
+    def test_invalid_flavor_value_aborts_build(self):
+        # A flavor created before the validators were installed: the build
+        # is aborted (InvalidInput), not rescheduled, since no host can boot
+        # it.
+        drvr = self._driver()
+        instance = self._instance(
+            extra_specs={'dirtyring:ring_size': '3000'})
+        ex = self.assertRaises(exception.InvalidInput,
+                               self._guest_config, drvr, instance)
+        self.assertIn('3000', str(ex))
+
     def test_auto_on_unusable_host_boots_without_ring(self):
         drvr = self._driver(dr_fixtures.HOST_UNUSABLE)
         instance = self._instance()
