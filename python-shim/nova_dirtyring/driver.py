@@ -1,0 +1,302 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Nova's libvirt driver, booting guests with the KVM dirty ring.
+
+Use with ``compute_driver = dirtyring.LibvirtDriver``.
+"""
+
+from lxml import etree
+from oslo_log import log as logging
+
+import nova.conf
+from nova import exception
+from nova.virt.libvirt import config as vconfig
+from nova.virt.libvirt import driver as libvirt_driver
+
+from nova_dirtyring import conf as dr_conf
+from nova_dirtyring import native
+
+LOG = logging.getLogger(__name__)
+CONF = nova.conf.CONF
+dr_conf.register_opts(CONF)
+
+TRAIT = 'CUSTOM_KVM_DIRTY_RING'
+EXTRA_SPEC_PREFIX = 'dirtyring:'
+IMAGE_PROPERTIES = ('dirtyring_ring', 'dirtyring_ring_size')
+SYSMETA_RING_SIZE = 'dirtyring_ring_size'
+
+_XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
+
+
+class DirtyRingConfigError(exception.InvalidConfiguration):
+    """The [dirtyring] configuration cannot work; nova-compute stops."""
+
+
+class DirtyRingUnsupported(exception.NovaException):
+    msg_fmt = 'KVM dirty ring not available on this host: %(reason)s'
+
+
+class LibvirtConfigGuestFeatureKvm(vconfig.LibvirtConfigGuestFeature):
+    """The guest's one ``<kvm>`` feature element, built by the library."""
+
+    def __init__(self, kvm_xml, **kwargs):
+        super().__init__('kvm', **kwargs)
+        self.kvm_xml = kvm_xml
+
+    def format_dom(self):
+        return etree.fromstring(self.kvm_xml, _XML_PARSER)
+
+
+def _refuse_start(error):
+    """Stop nova-compute with one line naming option, value and range.
+
+    Called outside of the ``except`` block on purpose: oslo.log would
+    otherwise append the native exception to the ERROR line, and Python
+    would print the chained traceback.
+    """
+    msg = error.one_line()
+    LOG.error('%s', msg)
+    raise DirtyRingConfigError(msg)
+
+
+def _config():
+    return {'ring_mode': CONF.dirtyring.ring_mode,
+            'ring_size': CONF.dirtyring.ring_size}
+
+
+class LibvirtDriver(libvirt_driver.LibvirtDriver):
+    """Nova's libvirt driver plus the KVM dirty ring.
+
+    nova-compute refuses to start, with one line naming the option, its value
+    and the allowed range, when the native library cannot be loaded or the
+    ``[dirtyring]`` configuration is invalid (here at construction) or cannot
+    be honoured by this host (in :meth:`init_host`).
+    """
+
+    def __init__(self, virtapi, read_only=False):
+        super().__init__(virtapi, read_only=read_only)
+        self._dr_context = None
+        self._dr_host = None
+        self._dr_offers_ring = False
+        error = None
+        try:
+            self._dr_library = native.Library(CONF.dirtyring.library_path)
+            self._dr_library.config_check(_config(), None)
+        except native.NativeError as e:
+            error = e
+        if error is not None:
+            _refuse_start(error)
+
+    # Host.
+
+    def _dr_open_context(self):
+        """Open the native context on Nova's own libvirt connection."""
+        pointer = None
+        try:
+            pointer = native.libvirt_connection_pointer(
+                self._host.get_connection())
+        except Exception as e:
+            LOG.warning('Cannot share the libvirt connection with the dirty '
+                        'ring library, it will open its own: %s', e)
+        return self._dr_library.open_context(
+            {'libvirt_uri': self._uri(),
+             'kvm_device': '/dev/kvm',
+             'timeout_seconds': CONF.dirtyring.libvirt_call_timeout},
+            pointer)
+
+    def init_host(self, host):
+        super().init_host(host)
+        error = None
+        try:
+            if self._dr_context is None:
+                self._dr_context = self._dr_open_context()
+            self._dr_host = self._dr_context.probe()
+            result = self._dr_library.config_check(_config(), self._dr_host)
+        except native.NativeError as e:
+            error = e
+        if error is not None:
+            _refuse_start(error)
+        self._dr_offers_ring = bool(result.get('offers_ring'))
+        ring = self._dr_host.get('dirty_ring') or {}
+        kvm = self._dr_host.get('kvm') or {}
+        LOG.info(
+            'KVM dirty ring: usable=%(usable)s max_size=%(max)s '
+            'offers_ring=%(offers)s ring_mode=%(mode)s ring_size=%(size)s '
+            'kernel=%(kernel)s libvirt=%(libvirt)s qemu=%(qemu)s '
+            'kvm_module=%(module)s reasons=%(reasons)s',
+            {'usable': ring.get('usable'), 'max': ring.get('max_size'),
+             'offers': self._dr_offers_ring,
+             'mode': CONF.dirtyring.ring_mode,
+             'size': CONF.dirtyring.ring_size,
+             'kernel': self._dr_host.get('kernel_release'),
+             'libvirt': self._dr_host.get('libvirt_version'),
+             'qemu': self._dr_host.get('qemu_version'),
+             'module': kvm.get('module'),
+             'reasons': '; '.join(ring.get('reasons') or []) or '-'})
+
+    def cleanup_host(self, host):
+        if self._dr_context is not None:
+            self._dr_context.close()
+            self._dr_context = None
+        super().cleanup_host(host)
+
+    @property
+    def static_traits(self):
+        """The base traits plus CUSTOM_KVM_DIRTY_RING.
+
+        The base class caches its dict in ``self._static_traits`` after
+        dropping every trait os_traits does not know (all ``CUSTOM_*``), so
+        the custom trait is added on top of it. ``update_provider_tree`` adds
+        the True traits to the compute node provider and removes the False
+        ones, so a host that stops offering the ring loses the trait.
+        """
+        traits = dict(super().static_traits)
+        traits[TRAIT] = self._dr_offers_ring
+        return traits
+
+    # Guest.
+
+    def _get_guest_config(self, instance, network_info, image_meta,
+                          disk_info, rescue=None, block_device_info=None,
+                          context=None, mdevs=None, accel_info=None,
+                          share_info=None, old_guest=None):
+        """Nova's guest config plus the dirty ring when this guest gets one.
+
+        Only cold boots build a guest config: spawn, hard reboot, rescue,
+        resume_state_on_host_boot, finish_migration and
+        finish_revert_migration (all through ``_get_guest_xml``). A live
+        migration never calls this: the destination receives the source's
+        running XML (``migration.get_updated_guest_xml``), so the ring and
+        its size travel with the guest and are checked in
+        :meth:`check_can_live_migrate_destination` instead.
+
+        The decision (flavor extra specs over image properties over
+        ``[dirtyring]``) is the library's. The effective size is recorded
+        in ``instance.system_metadata['dirtyring_ring_size']`` ("0": no
+        ring); the compute manager saves the instance after spawn and
+        reboot. A flavor or image that explicitly requires the ring on a
+        host that cannot provide it fails the boot with
+        :class:`DirtyRingUnsupported`, which the compute manager turns into
+        a reschedule to another host.
+        """
+        guest = super()._get_guest_config(
+            instance, network_info, image_meta, disk_info, rescue=rescue,
+            block_device_info=block_device_info, context=context,
+            mdevs=mdevs, accel_info=accel_info, share_info=share_info,
+            old_guest=old_guest)
+        size = self._dr_decide(instance)
+        if size:
+            self._dr_set_kvm_feature(guest, size)
+        instance.system_metadata[SYSMETA_RING_SIZE] = str(size or 0)
+        return guest
+
+    def _dr_decide(self, instance):
+        """Ask the library for this guest's ring size (0: no ring)."""
+        if CONF.libvirt.virt_type != 'kvm':
+            return 0
+        if self._dr_host is None:
+            raise DirtyRingUnsupported(
+                reason='the host was not probed (init_host did not run)')
+        extra_specs = {
+            k: v for k, v in (instance.flavor.extra_specs or {}).items()
+            if k.startswith(EXTRA_SPEC_PREFIX)}
+        sysmeta = instance.system_metadata
+        image_properties = {
+            p: sysmeta['image_' + p] for p in IMAGE_PROPERTIES
+            if sysmeta.get('image_' + p) is not None}
+        try:
+            decision = self._dr_library.ring_decide(
+                _config(), self._dr_host, extra_specs, image_properties)
+        except native.Unsupported as e:
+            raise DirtyRingUnsupported(reason=e.one_line())
+        except native.NativeError as e:
+            raise exception.InvalidInput(reason=e.one_line())
+        LOG.debug('KVM dirty ring decision: %s', decision, instance=instance)
+        if not decision.get('enabled'):
+            return 0
+        return int(decision['size'])
+
+    def _dr_set_kvm_feature(self, guest, size):
+        """Replace Nova's <kvm> feature(s) by one with the dirty ring."""
+        kvm_features = []
+        others = []
+        for feature in guest.features:
+            if feature.format_dom().tag == 'kvm':
+                kvm_features.append(feature)
+            else:
+                others.append(feature)
+        kvm_xml = None
+        if kvm_features:
+            root = etree.Element('kvm')
+            for feature in kvm_features:
+                for child in feature.format_dom():
+                    root.append(child)
+            kvm_xml = etree.tostring(root, encoding='unicode')
+        try:
+            element = self._dr_library.kvm_element(kvm_xml, size)
+        except native.NativeError as e:
+            raise exception.InvalidInput(reason=e.one_line())
+        guest.features = others + [LibvirtConfigGuestFeatureKvm(element)]
+
+    # Live migration.
+
+    def check_can_live_migrate_destination(self, context, instance,
+                                           src_compute_info, dst_compute_info,
+                                           block_migration=False,
+                                           disk_over_commit=False):
+        """Nova's checks plus: can this host take the guest's ring?
+
+        Runs on the destination. The guest's ring size comes from
+        ``instance.system_metadata['dirtyring_ring_size']``; a guest booted
+        before this driver has none and counts as 0 (no ring). A refusal
+        raises MigrationPreCheckError: the conductor tries the next host and
+        the instance stays ACTIVE.
+        """
+        data = super().check_can_live_migrate_destination(
+            context, instance, src_compute_info, dst_compute_info,
+            block_migration=block_migration,
+            disk_over_commit=disk_over_commit)
+        try:
+            reason = self._dr_destination_refusal(instance)
+        except Exception:
+            self.cleanup_live_migration_destination_check(context, data)
+            raise
+        if reason is not None:
+            # The compute manager only cleans up after a check that returned.
+            self.cleanup_live_migration_destination_check(context, data)
+            raise exception.MigrationPreCheckError(reason=reason)
+        return data
+
+    def _dr_destination_refusal(self, instance):
+        """None when the guest's ring fits this host, else the reason."""
+        raw = instance.system_metadata.get(SYSMETA_RING_SIZE) or '0'
+        try:
+            ring_size = int(raw)
+        except ValueError:
+            return ('instance system_metadata %s=%r is not an integer'
+                    % (SYSMETA_RING_SIZE, raw))
+        if self._dr_host is None:
+            if ring_size == 0:
+                return None
+            return ('host %s was not probed for the KVM dirty ring'
+                    % CONF.host)
+        try:
+            result = self._dr_library.destination_check(
+                _config(), self._dr_host, CONF.host, ring_size)
+        except native.NativeError as e:
+            return e.one_line()
+        if result.get('allowed'):
+            return None
+        return result.get('reason') or (
+            'host %s refuses a guest with a dirty ring of %d entries'
+            % (CONF.host, ring_size))

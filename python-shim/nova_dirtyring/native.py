@@ -1,0 +1,296 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""ctypes binding of libdirtyring.so (the C ABI in dirtyring.h).
+
+Every exported function returns a malloc'd JSON document, either
+``{"ok": result}`` or ``{"error": {kind, message, option, value}}``. The
+binding declares those returns as ``c_void_p`` (a ``c_char_p`` restype would
+copy the bytes and lose the pointer, leaking it), copies the bytes, releases
+the pointer with ``dr_string_free`` and turns an error document into a
+:class:`NativeError`.
+"""
+
+import ctypes
+import json
+import threading
+
+from oslo_log import log as logging
+
+LOG = logging.getLogger(__name__)
+
+ABI_VERSION = 1
+LIBRARY_PATH_OPTION = '[dirtyring] library_path'
+
+
+class NativeError(Exception):
+    """An error document returned by the native library."""
+
+    def __init__(self, kind, message, option=None, value=None):
+        self.kind = kind
+        self.message = message
+        self.option = option
+        self.value = value
+        super().__init__(message)
+
+    def one_line(self):
+        """The error as one line that names the option and value if any."""
+        msg = ' '.join(str(self.message).split())
+        if self.option and self.option not in msg:
+            prefix = self.option
+            if self.value is not None:
+                prefix = '%s = %s' % (self.option, self.value)
+            msg = '%s: %s' % (prefix, msg)
+        return msg
+
+
+class InvalidConfig(NativeError):
+    """kind ``invalid_config``: an option has a value that cannot work."""
+
+
+class Unsupported(NativeError):
+    """kind ``unsupported``: the host cannot do what was asked explicitly."""
+
+
+class LibraryError(NativeError):
+    """The library cannot be loaded or has the wrong ABI version."""
+
+    def __init__(self, path, reason):
+        super().__init__(
+            'library',
+            '%s = %s: %s' % (LIBRARY_PATH_OPTION, path, reason),
+            option=LIBRARY_PATH_OPTION, value=path)
+
+
+_ERROR_CLASSES = {
+    'invalid_config': InvalidConfig,
+    'unsupported': Unsupported,
+}
+
+
+def _error_from_document(error):
+    if not isinstance(error, dict):
+        return NativeError('internal',
+                           'malformed error document: %r' % (error,))
+    kind = error.get('kind') or 'internal'
+    cls = _ERROR_CLASSES.get(kind, NativeError)
+    return cls(kind, error.get('message') or kind,
+               option=error.get('option'), value=error.get('value'))
+
+
+def run_blocking(func, *args):
+    """Run a blocking native call without stalling nova-compute.
+
+    Nova 34 runs on native threads by default; ctypes releases the GIL, so a
+    direct call is fine. In the deprecated eventlet mode a blocking call would
+    stop every green thread, so it goes through eventlet's thread pool.
+    """
+    from nova import utils
+    if utils.concurrency_mode_threading():
+        return func(*args)
+    from eventlet import tpool
+    return tpool.execute(func, *args)
+
+
+def libvirt_connection_pointer(conn):
+    """Return the virConnectPtr of a python-libvirt connection, or None.
+
+    python-libvirt keeps the pointer in ``conn._o``, a PyCapsule named
+    ``virConnectPtr``. Nova wraps the connection in an eventlet
+    ``tpool.Proxy`` in eventlet mode (the real object is ``_obj``). A
+    connection that is not a real libvirt one (fakelibvirt in tests) has no
+    capsule and gives None, in which case the library opens its own
+    connection.
+    """
+    if conn is None:
+        return None
+    conn = getattr(conn, '_obj', conn)
+    capsule = getattr(conn, '_o', None)
+    if capsule is None or type(capsule).__name__ != 'PyCapsule':
+        return None
+    # A private prototype, so that we do not change the restype/argtypes of
+    # the process-wide ctypes.pythonapi function other code may use.
+    get_pointer = ctypes.PYFUNCTYPE(
+        ctypes.c_void_p, ctypes.py_object, ctypes.c_char_p)(
+        ('PyCapsule_GetPointer', ctypes.pythonapi))
+    try:
+        return get_pointer(capsule, b'virConnectPtr')
+    except ValueError:
+        return None
+
+
+class Library(object):
+    """The loaded libdirtyring.so."""
+
+    def __init__(self, path):
+        self.path = path
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError as e:
+            raise LibraryError(path, 'cannot load the dirty ring library: %s'
+                               % ' '.join(str(e).split()))
+        try:
+            self._declare(lib)
+        except AttributeError as e:
+            raise LibraryError(path, 'not a dirty ring library: %s' % e)
+        version = lib.dr_abi_version()
+        if version != ABI_VERSION:
+            raise LibraryError(
+                path, 'ABI version %d, this driver needs version %d; '
+                'install the library that came with this driver'
+                % (version, ABI_VERSION))
+        self._lib = lib
+
+    @staticmethod
+    def _declare(lib):
+        lib.dr_abi_version.argtypes = []
+        lib.dr_abi_version.restype = ctypes.c_uint32
+        lib.dr_context_open.argtypes = [
+            ctypes.c_char_p, ctypes.c_void_p,
+            ctypes.POINTER(ctypes.c_void_p)]
+        lib.dr_context_open.restype = ctypes.c_void_p
+        lib.dr_context_close.argtypes = [ctypes.c_void_p]
+        lib.dr_context_close.restype = None
+        lib.dr_host_probe.argtypes = [ctypes.c_void_p]
+        lib.dr_host_probe.restype = ctypes.c_void_p
+        for name in ('dr_config_check', 'dr_ring_decide',
+                     'dr_destination_check', 'dr_kvm_element'):
+            func = getattr(lib, name)
+            func.argtypes = [ctypes.c_char_p]
+            func.restype = ctypes.c_void_p
+        lib.dr_string_free.argtypes = [ctypes.c_void_p]
+        lib.dr_string_free.restype = None
+
+    def _take_string(self, pointer):
+        """Copy a returned string and release it."""
+        if not pointer:
+            return None
+        try:
+            return ctypes.string_at(pointer).decode('utf-8')
+        finally:
+            self._lib.dr_string_free(pointer)
+
+    def _result(self, pointer, function):
+        text = self._take_string(pointer)
+        if text is None:
+            raise NativeError('internal', '%s returned NULL' % function)
+        try:
+            document = json.loads(text)
+        except ValueError as e:
+            raise NativeError('internal',
+                              '%s returned invalid JSON: %s' % (function, e))
+        if not isinstance(document, dict):
+            raise NativeError('internal',
+                              '%s returned %r' % (function, document))
+        if 'error' in document:
+            raise _error_from_document(document['error'])
+        if 'ok' not in document:
+            raise NativeError('internal',
+                              '%s returned %r' % (function, document))
+        return document['ok']
+
+    def _call_json(self, function, request):
+        payload = json.dumps(request).encode('utf-8')
+        return self._result(getattr(self._lib, function)(payload), function)
+
+    # Pure functions: fast, no I/O, called directly.
+
+    def config_check(self, config, host=None):
+        """Validate ``config`` (against ``host`` when given).
+
+        :returns: {"config", "offers_ring", "max_size"}
+        :raises: InvalidConfig (or another NativeError)
+        """
+        return self._call_json('dr_config_check',
+                               {'config': config, 'host': host})
+
+    def ring_decide(self, config, host, flavor_extra_specs, image_properties):
+        """:returns: {"enabled", "size", "source", "reason"}"""
+        return self._call_json('dr_ring_decide', {
+            'config': config,
+            'host': host,
+            'flavor_extra_specs': flavor_extra_specs,
+            'image_properties': image_properties,
+        })
+
+    def destination_check(self, config, host, host_name, instance_ring_size):
+        """:returns: {"allowed", "reason"}"""
+        return self._call_json('dr_destination_check', {
+            'config': config,
+            'host': host,
+            'host_name': host_name,
+            'instance_ring_size': instance_ring_size,
+        })
+
+    def kvm_element(self, kvm_xml, ring_size):
+        """:returns: the single ``<kvm>`` element XML, with the ring."""
+        result = self._call_json('dr_kvm_element',
+                                 {'kvm_xml': kvm_xml, 'ring_size': ring_size})
+        return result['kvm_xml']
+
+    # Blocking functions.
+
+    def open_context(self, config, libvirt_connection=None):
+        """Open a context (may connect to libvirt: blocking).
+
+        :param config: {"libvirt_uri", "kvm_device", "timeout_seconds"}
+        :param libvirt_connection: a virConnectPtr (int) to share, or None
+        """
+        payload = json.dumps(config).encode('utf-8')
+
+        def _open():
+            error = ctypes.c_void_p()
+            handle = self._lib.dr_context_open(
+                payload, libvirt_connection, ctypes.byref(error))
+            return handle, error.value
+
+        handle, error = run_blocking(_open)
+        if not handle:
+            text = self._take_string(error)
+            if text is None:
+                raise NativeError('internal',
+                                  'dr_context_open failed without an error')
+            try:
+                document = json.loads(text)
+            except ValueError:
+                raise NativeError('internal', text)
+            raise _error_from_document(document.get('error'))
+        if error:
+            self._take_string(error)
+        return Context(self, handle)
+
+
+class Context(object):
+    """An open dr_context (a libvirt connection and its host)."""
+
+    def __init__(self, library, handle):
+        self._library = library
+        self._handle = handle
+        self._lock = threading.Lock()
+
+    def probe(self):
+        """Probe the host (blocking, bounded by timeout_seconds).
+
+        :returns: the host document of dirtyring.h
+        """
+        with self._lock:
+            if not self._handle:
+                raise NativeError('internal', 'context is closed')
+            lib = self._library._lib
+            pointer = run_blocking(lib.dr_host_probe, self._handle)
+        return self._library._result(pointer, 'dr_host_probe')
+
+    def close(self):
+        with self._lock:
+            handle, self._handle = self._handle, None
+        if handle:
+            self._library._lib.dr_context_close(handle)
