@@ -46,7 +46,7 @@ let package = Package(
         .executableTarget(
             name: "DirtyRingCLI",
             dependencies: [
-                "DirtyRingCore", "DirtyRingHost",
+                "DirtyRingCore", "DirtyRingHost", "LibvirtClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

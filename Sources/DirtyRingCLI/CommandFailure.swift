@@ -5,7 +5,7 @@ import DirtyRingCore
 struct CommandFailure: Error, CustomStringConvertible {
     let error: DirtyRingError
 
-    var description: String { "dirtyring: \(error.message)" }
+    var description: String { error.message }
 
     /// Runs `body`, turning its typed error into a command failure.
     static func wrap<T>(_ body: () throws(DirtyRingError) -> T) throws -> T {

@@ -44,9 +44,9 @@ struct HeaderContractTests {
         #expect(result.status != 0)
     }
 
-    @Test("the library exports exactly the functions dirtyring.h declares")
-    func exportsMatchHeader() throws {
-        let library = try Library.path()
+    @Test("the library exports exactly the functions dirtyring.h declares", arguments: Library.Build.allCases)
+    func exportsMatchHeader(build: Library.Build) throws {
+        let library = try Library.path(build)
         let result = try Run.process("nm", ["-D", "--defined-only", library])
         #expect(result.status == 0, "nm: \(result.output)")
         // Global symbols (upper-case type) other than the version node itself ("A").

@@ -31,8 +31,14 @@ from nova_dirtyring.tests import dr_fixtures
 
 
 class DriverTestBase(test.NoDBTestCase):
+    """Our driver under LibvirtFixture with the real native library.
+
+    HOST is the host document the probe double returns; None runs the real
+    probe (real /dev/kvm and the real libvirtd at qemu:///system).
+    """
 
     REQUIRES_LOCKING = True
+    HOST = dr_fixtures.HOST_USABLE
 
     def setUp(self):
         super().setUp()
@@ -47,8 +53,9 @@ class DriverTestBase(test.NoDBTestCase):
             'nova.objects.InstanceList.get_by_host',
             lambda *a, **k: objects.InstanceList(objects=[]))
         self.library = self.useFixture(dr_fixtures.NativeLibrary(self))
-        self.probe = self.useFixture(
-            dr_fixtures.HostProbeDouble(dr_fixtures.HOST_USABLE))
+        if self.HOST is not None:
+            self.probe = self.useFixture(
+                dr_fixtures.HostProbeDouble(self.HOST))
 
     def _driver(self, host=None):
         if host is not None:
