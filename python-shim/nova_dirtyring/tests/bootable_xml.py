@@ -19,17 +19,17 @@ driver produced it; the rest is replaced by the tiny test guest
 (tox-data/guest) booted as a multiboot kernel with a serial log.
 """
 
-import uuid
-
 from lxml import etree
 
 
 def bootable_here(xml, name, kernel, serial_path, memory_mib=128,
                   cmdline='mb=16 rate=5'):
-    """Return ``xml`` with its name, memory, OS and devices replaced."""
+    """Return ``xml`` with its name, memory, OS and devices replaced.
+
+    The UUID stays: Nova repeats it in ``<sysinfo>``, which must match.
+    """
     doc = etree.fromstring(xml.encode())
     doc.find('name').text = name
-    doc.find('uuid').text = str(uuid.uuid4())
     for tag in ('memory', 'currentMemory'):
         element = doc.find(tag)
         if element is not None:

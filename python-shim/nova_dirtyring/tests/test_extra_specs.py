@@ -21,6 +21,8 @@ from nova import test
 from nova.tests.unit.api.openstack import fakes
 
 from nova_dirtyring import extra_specs
+from nova_dirtyring import native
+from nova_dirtyring.tests import dr_fixtures
 
 GOOD = {
     'dirtyring:ring': ('on', 'off', 'auto'),
@@ -55,6 +57,25 @@ class ValidatorTestCase(test.NoDBTestCase):
             for value in values:
                 self.assertRaises(exception.ValidationError,
                                   validators.validate, name, value)
+
+    def test_api_and_library_agree_on_ring_sizes(self):
+        # nova-api may run without the native library, so the validator
+        # carries its own list; it must be exactly the library's rule.
+        library = native.Library(dr_fixtures.library_path())
+        candidates = [1 << n for n in range(21)] + [1000, 3000, 10240, 65535]
+        for size in candidates:
+            try:
+                validators.validate('dirtyring:ring_size', str(size))
+                api_accepts = True
+            except exception.ValidationError:
+                api_accepts = False
+            try:
+                library.config_check(
+                    {'ring_mode': 'auto', 'ring_size': size}, None)
+                library_accepts = True
+            except native.InvalidConfig:
+                library_accepts = False
+            self.assertEqual(library_accepts, api_accepts, size)
 
     def test_rejects_unknown_key_in_namespace(self):
         self.assertRaises(exception.ValidationError,

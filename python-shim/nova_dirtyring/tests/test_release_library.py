@@ -33,7 +33,7 @@ lib = ctypes.CDLL(sys.argv[1])
 lib.dr_config_check.restype = ctypes.c_void_p
 lib.dr_config_check.argtypes = [ctypes.c_char_p]
 lib.dr_string_free.argtypes = [ctypes.c_void_p]
-raw = lib.dr_config_check(b'{"config": {"ring_mode": "auto", "ring_size": 3000}}')
+raw = lib.dr_config_check(b'{"config": {"ring_size": 3000}}')
 text = ctypes.string_at(raw).decode()
 lib.dr_string_free(raw)
 print(lib.dr_abi_version(), json.loads(text)["error"]["option"])
