@@ -51,8 +51,11 @@ let package = Package(
             ]
         ),
 
-        .testTarget(name: "DirtyRingCoreTests", dependencies: ["DirtyRingCore"]),
+        // Shared by the test targets only: a seeded generator and repository paths.
+        .target(name: "DirtyRingTestSupport", path: "Tests/DirtyRingTestSupport"),
+        .testTarget(name: "DirtyRingCoreTests", dependencies: ["DirtyRingCore", "DirtyRingTestSupport"]),
         .testTarget(name: "DirtyRingHostTests", dependencies: ["DirtyRingHost", "HostKVM", "LibvirtClient"]),
-        .testTarget(name: "DirtyRingExportTests", dependencies: ["DirtyRingExport", "DirtyRingCore"]),
+        .testTarget(
+            name: "DirtyRingExportTests", dependencies: ["DirtyRingExport", "DirtyRingCore", "DirtyRingTestSupport"]),
     ]
 )

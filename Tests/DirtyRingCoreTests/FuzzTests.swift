@@ -1,4 +1,5 @@
 @testable import DirtyRingCore
+import DirtyRingTestSupport
 import Testing
 
 /// Random and mutated inputs to every entry point: none may trap, and every response is an

@@ -1,3 +1,4 @@
+import DirtyRingTestSupport
 @testable import DirtyRingCore
 import Foundation
 
@@ -33,9 +34,6 @@ enum Fixture {
     }
 
     static func domainXML(_ name: String) throws -> String {
-        var directory = #filePath
-        for _ in 0..<3 { directory = String(directory[..<(directory.lastIndex(of: "/") ?? directory.startIndex)]) }
-        let path = directory + "/tox-data/domain-xml/" + name
-        return try String(contentsOfFile: path, encoding: .utf8)
+        try String(contentsOfFile: Repository.path("tox-data/domain-xml/" + name), encoding: .utf8)
     }
 }

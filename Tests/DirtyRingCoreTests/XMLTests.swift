@@ -1,5 +1,6 @@
 @testable import DirtyRingCore
 import Foundation
+import DirtyRingTestSupport
 import Testing
 
 @Suite struct XMLParserTests {
@@ -147,18 +148,5 @@ import Testing
         #expect(throws: DirtyRingError.self) { try DomainXML.applyDirtyRing(domainXML: "<domain><features/><features/></domain>", ringSize: size) }
         #expect(throws: DirtyRingError.self) { try DomainXML.applyDirtyRing(domainXML: "<domain><features><kvm/><kvm/></features></domain>", ringSize: size) }
         #expect(throws: DirtyRingError.self) { try DomainXML.applyDirtyRing(domainXML: "<domain>", ringSize: size) }
-    }
-}
-
-/// A deterministic random number generator (SplitMix64), so that failures reproduce.
-struct SeededGenerator: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,4 +1,5 @@
 import DirtyRingExport
+import DirtyRingTestSupport
 import Foundation
 import Testing
 
@@ -51,7 +52,7 @@ struct ABIFuzzTests {
 
     @Test("random and mutated requests never crash and always answer with one envelope")
     func randomRequests() throws {
-        var generator = SplitMix64(seed: 0x5eed)
+        var generator = SeededGenerator(seed: 0x5eed)
         let seeds = [
             #"{"config": {"ring_mode": "auto", "ring_size": 4096}, "host": null}"#,
             #"{"kvm_xml": "<kvm><hidden state='on'/></kvm>", "ring_size": 4096}"#,
@@ -110,18 +111,5 @@ struct ABIFuzzTests {
     @Test("the ABI version matches the header")
     func abiVersion() {
         #expect(dr_abi_version() == 1)
-    }
-}
-
-/// A small deterministic generator, so a failing fuzz round reproduces.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

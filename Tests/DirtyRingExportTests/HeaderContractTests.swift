@@ -1,11 +1,11 @@
+import DirtyRingTestSupport
 import Foundation
 import Testing
 
 /// The hand-written dirtyring.h is the contract: it must agree with what the compiler exports.
 @Suite("C header contract")
 struct HeaderContractTests {
-    static let repository = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let repository = URL(fileURLWithPath: Repository.root)
     static let header = repository.appendingPathComponent("Sources/DirtyRingExport/dirtyring.h")
     static let generatedHeader = repository.appendingPathComponent(".build/dirtyring-generated.h")
 
