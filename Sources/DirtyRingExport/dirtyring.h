@@ -15,7 +15,8 @@
  *                  "option": "<[group] name, only for invalid_config>",
  *                  "value": "<offending value, only for invalid_config>"}}
  *   kinds: invalid_config, invalid_request, malformed_json, malformed_xml, unsupported,
- *          libvirt, kvm, timeout, internal.
+ *          libvirt, kvm, timeout, internal; for measurements also no_domain, busy (a calc is
+ *          already running), migrating, stall (vCPUs stopped progressing).
  * - Functions are thread-safe. None blocks longer than its documented timeout.
  *
  * JSON shapes (field names are stable within one ABI version)
@@ -25,7 +26,21 @@
  *                     "dirty_ring_acq_rel": bool, "error": str|null},
  *             "kernel_release": str,
  *             "libvirt_version": "9.0.0"|null, "qemu_version": "7.2.0"|null,
- *             "dirty_ring": {"usable": bool, "max_size": int, "reasons": [str]}}
+ *             "dirty_ring": {"usable": bool, "max_size": int, "reasons": [str]},
+ *             "ring_selftest": selftest}
+ *   selftest {"state": "passed"|"failed"|"unknown", "checked_at": "2026-11-28T04:24:19Z"|null,
+ *             "evidence": str|null}   (read from the context's state_dir; "failed" disables
+ *             dirty-ring measurement on this host until an operator clears it)
+ *   measurement {"domain": str (name), "uuid": str, "mode": "page-sampling"|"dirty-bitmap"|
+ *             "dirty-ring", "period_seconds": int, "megabytes_per_second": number,
+ *             "vcpu_megabytes_per_second": [number] (ring mode only, else []),
+ *             "memory_mib": int, "vcpus": int, "ring_size": int (0: no ring),
+ *             "measured_at": "2026-11-28T04:24:19Z"}
+ *   forecast {"converges": bool, "rounds": int, "total_seconds": number, "bytes_sent": int,
+ *             "downtime_ms": number, "floor_seconds": number (memory / bandwidth),
+ *             "limit_megabytes_per_second": number|null (the largest dirty-rate limit with
+ *             which it converges within the deadline; null when no limit is needed or none
+ *             helps)}
  */
 #ifndef DIRTYRING_H
 #define DIRTYRING_H
@@ -48,7 +63,8 @@ uint32_t dr_abi_version(void);
 /**
  * Opens a context.
  * config_json: {"libvirt_uri": "qemu:///system", "kvm_device": "/dev/kvm",
- *               "timeout_seconds": 10}; every field optional.
+ *               "timeout_seconds": 10, "state_dir": "/var/lib/nova-dirtyring"};
+ *               every field optional.
  * libvirt_connection: a virConnectPtr to share (the library takes its own reference), or NULL to
  *               open libvirt_uri.
  * Returns NULL on failure and, when error_json is not NULL, stores an error document there.
@@ -98,6 +114,39 @@ char *dr_destination_check(const char *request_json);
  * result:  {"kvm_xml": "<kvm>...<dirty-ring state='on' size='N'/></kvm>"}
  */
 char *dr_kvm_element(const char *request_json);
+
+/**
+ * Measures the dirty rate of running guests, all at once (one calc period for all of them).
+ * request: {"domains": [name or UUID, ...], "seconds": 1..60,
+ *           "mode": "auto"|"page-sampling"|"dirty-bitmap"|"dirty-ring"}
+ *   auto: dirty-ring when the guest has the ring and the host's ring_selftest passed,
+ *         dirty-bitmap when the guest has no ring, page-sampling otherwise.
+ * result:  {"measurements": [{"ok": measurement} | {"error": error}, ...]} in request order.
+ * After any dirty-ring operation every vCPU that was running must still progress; a stall is
+ * an error of kind "stall" with the evidence, and records selftest state "failed".
+ * Bounded by seconds + the context's timeout_seconds.
+ */
+char *dr_dirty_rate_measure(dr_context *context, const char *request_json);
+
+/**
+ * Forecasts a pre-copy live migration (pure).
+ * request: {"memory_mib": int, "dirty_rate_megabytes_per_second": number,
+ *           "bandwidth_megabytes_per_second": number (> 0), "max_downtime_ms": number,
+ *           "deadline_seconds": number}
+ * result:  forecast
+ */
+char *dr_migration_forecast(const char *request_json);
+
+/**
+ * Decides what the pre-flight check does with a measurement (pure).
+ * request: {"action": "warn"|"throttle"|"reject", "measurement": measurement,
+ *           "bandwidth_megabytes_per_second": number, "max_downtime_ms": number,
+ *           "deadline_seconds": number}
+ * result:  {"verdict": "accept"|"throttle"|"reject", "forecast": forecast,
+ *           "reason": str (one line: measured rate, bandwidth, forecast, and what would make it
+ *           pass)}
+ */
+char *dr_precheck_decide(const char *request_json);
 
 /** Releases a string returned by this library. NULL is ignored. */
 void dr_string_free(char *string);
