@@ -19,6 +19,11 @@ Every option of the group is registered here and nowhere else.
 (``dr_config_check``), which knows the allowed values and the host's limits,
 so that nova-compute refuses to start with a single line naming the option,
 the value and the allowed range.
+
+The pre-flight options (``precheck_*``, ``assumed_bandwidth``) carry no
+``choices``/``min``/``max`` either, for the same single-line refusal: the
+driver checks them at start against :data:`PRECHECK_LIMITS` and
+:data:`PRECHECK_ACTIONS`.
 """
 
 from oslo_config import cfg
@@ -110,11 +115,119 @@ compute.
 ]
 
 
+PRECHECK_ACTIONS = ('off', 'warn', 'throttle', 'reject')
+
+# Allowed ranges (inclusive) of the integer pre-flight options.
+PRECHECK_LIMITS = {
+    'precheck_seconds': (1, 10),
+    'assumed_bandwidth': (1, 1000000),
+    'precheck_deadline': (1, 86400),
+}
+
+precheck_opts = [
+    cfg.StrOpt(
+        'precheck_action',
+        default='warn',
+        help="""
+What the live-migration pre-flight check does with a guest that would not
+converge.
+
+Before a live migration starts, the source host measures how fast the guest
+dirties its memory (for ``precheck_seconds``) and the native library
+forecasts the pre-copy migration from that rate, the guest's memory, the
+migration bandwidth, the maximum downtime and the deadline (see
+``assumed_bandwidth`` and ``precheck_deadline``). A migration "would not
+converge" when the forecast does not reach switch-over within the deadline.
+
+Possible values:
+
+* ``off``: no measurement, no forecast; Nova behaves as without this driver.
+* ``warn``: the migration always runs; a guest that would not converge is
+  logged as a WARNING with the measured rate, the forecast and what would
+  make it pass.
+* ``throttle``: the migration runs; when the forecast needs a dirty-rate
+  limit to converge, the decision (forecast and limit) is recorded on the
+  source host for the migration that follows, for the convergence
+  controller (a later feature: today the decision is only recorded and
+  logged).
+* ``reject``: a guest that would not converge is refused with
+  MigrationPreCheckError: the conductor tries the next candidate host, the
+  instance stays ACTIVE on the source, the migration record ends in
+  ``error`` and the reason is shown in the instance action events
+  (``GET /servers/{id}/os-instance-actions/{request id}``, microversion
+  2.84 or later, as admin).
+
+A flavor extra spec ``dirtyring:precheck_action`` (same values) overrides
+this option for the guests of that flavor.
+
+The check runs inside Nova's ``check_can_live_migrate_source`` RPC call,
+whose timeout is ``[DEFAULT] rpc_response_timeout`` (60 s by default): it
+takes about ``precheck_seconds`` plus at most ``libvirt_call_timeout``.
+"""),
+    cfg.IntOpt(
+        'precheck_seconds',
+        default=1,
+        help="""
+Length, in seconds, of the dirty-rate measurement of the pre-flight check.
+
+An integer from 1 to 10, so that the check (this period plus at most
+``libvirt_call_timeout``) stays well inside the 60 s RPC timeout of
+Nova's ``check_can_live_migrate_source``. Longer periods read a lower rate
+for guests that keep rewriting the same small working set (unique pages
+are counted), shorter ones a rate closer to what one pre-copy round sees.
+"""),
+    cfg.BoolOpt(
+        'precheck_fail_closed',
+        default=False,
+        help="""
+What to do when the pre-flight measurement itself fails (the guest cannot be
+measured, libvirt times out, the host's dirty-ring self test failed...).
+
+* ``False`` (default, fail open): log a WARNING with the error and let the
+  migration go ahead as Nova would without this check.
+* ``True`` (fail closed): refuse the migration with MigrationPreCheckError
+  whose reason says that the measurement failed and why.
+
+Has no effect when ``precheck_action`` (or the flavor's
+``dirtyring:precheck_action``) is ``off``.
+"""),
+    cfg.IntOpt(
+        'assumed_bandwidth',
+        default=1250,
+        help="""
+Migration bandwidth, in MiB/s, that the pre-flight forecast assumes when
+Nova's ``[libvirt] live_migration_bandwidth`` is 0 (unlimited, the default).
+
+When ``[libvirt] live_migration_bandwidth`` is set, the forecast uses it
+and ignores this option. Otherwise set this to the bandwidth a migration
+really gets on the migration network: the default 1250 MiB/s is roughly a
+10 GbE link used alone; use about 125 for 1 GbE and about 3000 for 25 GbE.
+An optimistic value lets guests through that will not converge, a
+pessimistic one refuses guests that would. An integer from 1 to 1000000.
+"""),
+    cfg.IntOpt(
+        'precheck_deadline',
+        default=600,
+        help="""
+Deadline, in seconds, that the pre-flight forecast uses when Nova's
+``[libvirt] live_migration_completion_timeout`` is 0 (no timeout).
+
+Otherwise the deadline is Nova's own completion timeout for the guest:
+``live_migration_completion_timeout`` (seconds per GiB, default 800) times
+the guest's memory in GiB, counted as at least 2 GiB as Nova does (disks
+copied by a block migration are not counted). A migration that would not
+reach switch-over before the deadline is one that "would not converge"
+(see ``precheck_action``). The maximum downtime is Nova's
+``[libvirt] live_migration_downtime`` (ms). An integer from 1 to 86400.
+"""),
+]
+
+
 def register_opts(conf):
     conf.register_group(dirtyring_group)
-    conf.register_opts(dirtyring_opts, group=dirtyring_group)
+    conf.register_opts(dirtyring_opts + precheck_opts, group=dirtyring_group)
 
 
 def list_opts():
     """Entry point for oslo-config-generator (namespace nova_dirtyring)."""
-    return [(dirtyring_group, dirtyring_opts)]
+    return [(dirtyring_group, dirtyring_opts + precheck_opts)]

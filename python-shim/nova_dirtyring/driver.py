@@ -15,8 +15,12 @@
 Use with ``compute_driver = dirtyring.LibvirtDriver``.
 """
 
+import threading
+import time
+
 from lxml import etree
 from oslo_log import log as logging
+from oslo_utils import units
 
 import nova.conf
 from nova import exception
@@ -34,6 +38,11 @@ TRAIT = 'CUSTOM_KVM_DIRTY_RING'
 EXTRA_SPEC_PREFIX = 'dirtyring:'
 IMAGE_PROPERTIES = ('dirtyring_ring', 'dirtyring_ring_size')
 SYSMETA_RING_SIZE = 'dirtyring_ring_size'
+PRECHECK_EXTRA_SPEC = 'dirtyring:precheck_action'
+# Pre-flight decisions older than this are dropped: the migration they were
+# made for never started on this host (the conductor picked another host or
+# failed after the source check).
+PRECHECK_DECISION_TTL = 3600
 
 _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
 
@@ -74,6 +83,53 @@ def _config():
             'ring_size': CONF.dirtyring.ring_size}
 
 
+def _precheck_config_error():
+    """The first invalid pre-flight option as a NativeError, or None.
+
+    Same one-line shape as the library's invalid_config errors: option,
+    value and the allowed values.
+    """
+    action = CONF.dirtyring.precheck_action
+    if action not in dr_conf.PRECHECK_ACTIONS:
+        return native.InvalidConfig(
+            'invalid_config',
+            'must be one of %s' % ', '.join(dr_conf.PRECHECK_ACTIONS),
+            option='[dirtyring] precheck_action', value=action)
+    for name, (low, high) in sorted(dr_conf.PRECHECK_LIMITS.items()):
+        value = getattr(CONF.dirtyring, name)
+        if not low <= value <= high:
+            return native.InvalidConfig(
+                'invalid_config',
+                'must be an integer from %d to %d' % (low, high),
+                option='[dirtyring] %s' % name, value=value)
+    return None
+
+
+class PrecheckDecision(object):
+    """What the pre-flight check decided for one instance's migration."""
+
+    def __init__(self, instance_uuid, action, source, verdict, forecast,
+                 reason, measurement, request, decided_at):
+        self.instance_uuid = instance_uuid
+        self.action = action          # warn | throttle | reject
+        self.source = source          # flavor | host
+        self.verdict = verdict        # accept | throttle
+        self.forecast = forecast      # dirtyring.h forecast document
+        self.reason = reason          # the library's one line
+        self.measurement = measurement
+        self.request = request        # bandwidth, downtime, deadline used
+        self.decided_at = decided_at  # time.monotonic()
+
+    @property
+    def limit_megabytes_per_second(self):
+        return (self.forecast or {}).get('limit_megabytes_per_second')
+
+    def __repr__(self):
+        return ('PrecheckDecision(%s, action=%s, verdict=%s, limit=%s)'
+                % (self.instance_uuid, self.action, self.verdict,
+                   self.limit_megabytes_per_second))
+
+
 class LibvirtDriver(libvirt_driver.LibvirtDriver):
     """Nova's libvirt driver plus the KVM dirty ring.
 
@@ -88,10 +144,18 @@ class LibvirtDriver(libvirt_driver.LibvirtDriver):
         self._dr_context = None
         self._dr_host = None
         self._dr_offers_ring = False
+        # Pre-flight decisions by instance uuid, for the migration that
+        # follows the source check in this process (see
+        # check_can_live_migrate_source). Guarded by a lock: the source
+        # check runs in the RPC server's threads, the migration in the live
+        # migration executor's.
+        self._dr_precheck_decisions = {}
+        self._dr_precheck_lock = threading.Lock()
         error = None
         try:
             self._dr_library = native.Library(CONF.dirtyring.library_path)
             self._dr_library.config_check(_config(), None)
+            error = _precheck_config_error()
         except native.NativeError as e:
             error = e
         if error is not None:
@@ -300,3 +364,231 @@ class LibvirtDriver(libvirt_driver.LibvirtDriver):
         return result.get('reason') or (
             'host %s refuses a guest with a dirty ring of %d entries'
             % (CONF.host, ring_size))
+
+    # Live migration: pre-flight check on the source.
+
+    def check_can_live_migrate_source(self, context, instance,
+                                      dest_check_data,
+                                      block_device_info=None):
+        """Nova's checks plus: would this guest's migration converge?
+
+        Runs on the source, inside the conductor's RPC call (60 s timeout),
+        once per candidate destination. After Nova's own checks, unless the
+        effective action (flavor ``dirtyring:precheck_action`` over
+        ``[dirtyring] precheck_action``) is ``off``: measure the guest's
+        dirty rate for ``precheck_seconds``, ask the library to decide
+        (``dr_precheck_decide``) and act on its verdict:
+
+        * accept: INFO log, or WARNING with the library's reason when the
+          forecast does not converge (action ``warn``);
+        * throttle: WARNING log; the decision is kept for the migration;
+        * reject: MigrationPreCheckError with the library's reason.
+
+        A failed measurement logs a WARNING and lets the migration go ahead,
+        unless ``precheck_fail_closed``: then MigrationPreCheckError says
+        that the measurement failed and why. Nothing else is ever raised
+        from the pre-flight part: an unexpected error is logged and the
+        migration goes ahead (or is refused when fail-closed).
+
+        The decision of an accepted check is kept by instance uuid for the
+        migration that follows in this process; see
+        :meth:`_dr_precheck_decision`.
+        """
+        data = super().check_can_live_migrate_source(
+            context, instance, dest_check_data,
+            block_device_info=block_device_info)
+        started = time.monotonic()
+        try:
+            refusal = self._dr_precheck(instance)
+        except Exception as e:
+            refusal = self._dr_precheck_failed(
+                instance, native.NativeError(
+                    'internal', 'unexpected error: %s: %s'
+                    % (type(e).__name__, e)))
+        LOG.debug('Live-migration pre-flight check took %.2f s',
+                  time.monotonic() - started, instance=instance)
+        if refusal is not None:
+            raise exception.MigrationPreCheckError(reason=refusal)
+        return data
+
+    def _dr_precheck_action(self, instance):
+        """The effective action and where it comes from (flavor|host)."""
+        extra_specs = {}
+        try:
+            extra_specs = instance.flavor.extra_specs or {}
+        except Exception:
+            pass
+        value = extra_specs.get(PRECHECK_EXTRA_SPEC)
+        if value is not None:
+            if value in dr_conf.PRECHECK_ACTIONS:
+                return value, 'flavor'
+            # Set before the validator existed (or below microversion 2.86).
+            LOG.warning('Ignoring flavor extra spec %s=%r (not one of %s); '
+                        'using [dirtyring] precheck_action=%s',
+                        PRECHECK_EXTRA_SPEC, value,
+                        ', '.join(dr_conf.PRECHECK_ACTIONS),
+                        CONF.dirtyring.precheck_action, instance=instance)
+        return CONF.dirtyring.precheck_action, 'host'
+
+    @staticmethod
+    def _dr_precheck_limits(instance, memory_mib):
+        """Bandwidth (MiB/s), max downtime (ms) and deadline (s).
+
+        From Nova's [libvirt] options, as Nova's migration monitor uses them.
+        """
+        bandwidth = CONF.libvirt.live_migration_bandwidth
+        if not bandwidth:
+            bandwidth = CONF.dirtyring.assumed_bandwidth
+        per_gib = CONF.libvirt.live_migration_completion_timeout
+        if per_gib:
+            # As Nova's _live_migration_data_gb: memory, at least 2 GiB.
+            if not memory_mib:
+                memory_mib = instance.flavor.memory_mb
+            data_gb = max(2.0, memory_mib * units.Mi / units.Gi)
+            deadline = int(per_gib * data_gb)
+        else:
+            deadline = CONF.dirtyring.precheck_deadline
+        return {'bandwidth_megabytes_per_second': bandwidth,
+                'max_downtime_ms': CONF.libvirt.live_migration_downtime,
+                'deadline_seconds': deadline}
+
+    def _dr_measure(self, instance):
+        """Measure one guest (blocking): the measurement document.
+
+        :raises: NativeError
+        """
+        if self._dr_context is None:
+            raise native.NativeError(
+                'internal', 'the host was not probed (init_host did not run)')
+        [result] = self._dr_context.measure(
+            [instance.uuid], CONF.dirtyring.precheck_seconds, 'auto')
+        if isinstance(result, native.NativeError):
+            raise result
+        return result
+
+    def _dr_precheck_failed(self, instance, error):
+        """Measurement (or check) failure: None (go ahead) or a refusal."""
+        why = error.one_line()
+        if CONF.dirtyring.precheck_fail_closed:
+            reason = ('live-migration pre-flight check: the dirty-rate '
+                      'measurement failed (%s: %s) and [dirtyring] '
+                      'precheck_fail_closed is True' % (error.kind, why))
+            LOG.warning('%s', reason, instance=instance)
+            return reason
+        LOG.warning('Live-migration pre-flight check skipped, the migration '
+                    'goes ahead: the dirty-rate measurement failed (%s: %s)',
+                    error.kind, why, instance=instance)
+        return None
+
+    def _dr_precheck(self, instance):
+        """The pre-flight check: None to go ahead, else the refusal."""
+        action, source = self._dr_precheck_action(instance)
+        if action == 'off':
+            LOG.debug('Live-migration pre-flight check off (%s)', source,
+                      instance=instance)
+            return None
+        started = time.monotonic()
+        error = None
+        try:
+            measurement = self._dr_measure(instance)
+        except native.NativeError as e:
+            error = e
+        if error is not None:
+            return self._dr_precheck_failed(instance, error)
+        limits = self._dr_precheck_limits(
+            instance, measurement.get('memory_mib'))
+        error = None
+        try:
+            decision = self._dr_library.precheck_decide(
+                action, measurement,
+                limits['bandwidth_megabytes_per_second'],
+                limits['max_downtime_ms'], limits['deadline_seconds'])
+        except native.NativeError as e:
+            error = e
+        if error is not None:
+            return self._dr_precheck_failed(instance, error)
+        verdict = decision.get('verdict')
+        forecast = decision.get('forecast') or {}
+        reason = ' '.join(str(decision.get('reason') or verdict).split())
+        elapsed = time.monotonic() - started
+        if verdict == 'reject':
+            LOG.warning('Live migration refused by the pre-flight check '
+                        '(action %s from %s, %.1f s): %s', action, source,
+                        elapsed, reason, instance=instance)
+            return reason
+        if verdict == 'throttle' or not forecast.get('converges', True):
+            LOG.warning('Live-migration pre-flight check: %s (action %s from '
+                        '%s, verdict %s, %.1f s)', reason, action, source,
+                        verdict, elapsed, instance=instance)
+        else:
+            LOG.info('Live-migration pre-flight check: %s (action %s from '
+                     '%s, verdict %s, %.1f s)', reason, action, source,
+                     verdict, elapsed, instance=instance)
+        self._dr_keep_decision(PrecheckDecision(
+            instance.uuid, action, source, verdict, forecast, reason,
+            measurement, limits, time.monotonic()))
+        return None
+
+    # Live migration: the decision kept for the migration that follows.
+
+    def _dr_keep_decision(self, decision):
+        now = time.monotonic()
+        with self._dr_precheck_lock:
+            for uuid, old in list(self._dr_precheck_decisions.items()):
+                if now - old.decided_at > PRECHECK_DECISION_TTL:
+                    del self._dr_precheck_decisions[uuid]
+            self._dr_precheck_decisions[decision.instance_uuid] = decision
+
+    def _dr_precheck_decision(self, instance_uuid):
+        """The pre-flight decision for this instance's migration, or None.
+
+        For the convergence controller: the forecast, verdict and
+        dirty-rate limit (``limit_megabytes_per_second``) decided by the
+        source check. None when no check ran (action off, measurement
+        failed open), or the decision is older than
+        PRECHECK_DECISION_TTL.
+        """
+        with self._dr_precheck_lock:
+            decision = self._dr_precheck_decisions.get(instance_uuid)
+            if decision is None:
+                return None
+            if time.monotonic() - decision.decided_at > PRECHECK_DECISION_TTL:
+                del self._dr_precheck_decisions[instance_uuid]
+                return None
+            return decision
+
+    def _dr_forget_decision(self, instance_uuid):
+        with self._dr_precheck_lock:
+            self._dr_precheck_decisions.pop(instance_uuid, None)
+
+    def live_migration(self, context, instance, dest,
+                       post_method, recover_method, block_migration=False,
+                       migrate_data=None):
+        """Nova's live migration; forgets the pre-flight decision after it.
+
+        ``live_migration`` returns when the migration has ended (Nova's
+        ``_live_migration`` runs the monitor, which calls ``post_method``
+        or ``recover_method``), whether it completed, failed or was
+        aborted; the convergence controller reads the decision while it
+        runs (from ``_live_migration_monitor``).
+        """
+        try:
+            return super().live_migration(
+                context, instance, dest, post_method, recover_method,
+                block_migration=block_migration, migrate_data=migrate_data)
+        finally:
+            self._dr_forget_decision(instance.uuid)
+
+    def rollback_live_migration_at_source(self, context, instance,
+                                          migrate_data):
+        """Nova's rollback; forgets the pre-flight decision.
+
+        Covers a migration that fails before ``live_migration`` is called
+        on this host (for example ``pre_live_migration`` failing on the
+        destination).
+        """
+        try:
+            return super().rollback_live_migration_at_source(
+                context, instance, migrate_data)
+        finally:
+            self._dr_forget_decision(instance.uuid)

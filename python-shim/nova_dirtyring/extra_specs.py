@@ -53,6 +53,22 @@ EXTRA_SPEC_VALIDATORS = [
             'pattern': '|'.join(RING_SIZES),
         },
     ),
+    base.ExtraSpecValidator(
+        name='dirtyring:precheck_action',
+        description=(
+            'What the live-migration pre-flight check does with guests of '
+            'this flavor that would not converge: ``off`` (no check), '
+            '``warn`` (log a warning and migrate), ``throttle`` (migrate and '
+            'record the dirty-rate limit for the convergence controller) or '
+            '``reject`` (refuse the migration with MigrationPreCheckError). '
+            'Overrides the host\'s ``[dirtyring] precheck_action``.'
+        ),
+        value={
+            'type': str,
+            'description': 'The pre-flight action.',
+            'enum': ('off', 'warn', 'throttle', 'reject'),
+        },
+    ),
 ]
 
 

@@ -31,6 +31,15 @@ LOG = logging.getLogger(__name__)
 ABI_VERSION = 1
 LIBRARY_PATH_OPTION = '[dirtyring] library_path'
 
+# Every function of dirtyring.h, checked by name when the library is loaded
+# so that a library that lacks one refuses nova-compute start naming it.
+REQUIRED_FUNCTIONS = (
+    'dr_abi_version', 'dr_context_open', 'dr_context_close',
+    'dr_host_probe', 'dr_config_check', 'dr_ring_decide',
+    'dr_destination_check', 'dr_kvm_element', 'dr_dirty_rate_measure',
+    'dr_migration_forecast', 'dr_precheck_decide', 'dr_string_free',
+)
+
 
 class NativeError(Exception):
     """An error document returned by the native library."""
@@ -138,6 +147,16 @@ class Library(object):
         except OSError as e:
             raise LibraryError(path, 'cannot load the dirty ring library: %s'
                                % ' '.join(str(e).split()))
+        if not hasattr(lib, 'dr_abi_version'):
+            raise LibraryError(path, 'not a dirty ring library: it does not '
+                               'export dr_abi_version')
+        missing = [name for name in REQUIRED_FUNCTIONS
+                   if not hasattr(lib, name)]
+        if missing:
+            raise LibraryError(
+                path, 'the dirty ring library does not export %s; install '
+                'the library that came with this driver'
+                % ', '.join(missing))
         try:
             self._declare(lib)
         except AttributeError as e:
@@ -162,8 +181,12 @@ class Library(object):
         lib.dr_context_close.restype = None
         lib.dr_host_probe.argtypes = [ctypes.c_void_p]
         lib.dr_host_probe.restype = ctypes.c_void_p
+        lib.dr_dirty_rate_measure.argtypes = [ctypes.c_void_p,
+                                              ctypes.c_char_p]
+        lib.dr_dirty_rate_measure.restype = ctypes.c_void_p
         for name in ('dr_config_check', 'dr_ring_decide',
-                     'dr_destination_check', 'dr_kvm_element'):
+                     'dr_destination_check', 'dr_kvm_element',
+                     'dr_migration_forecast', 'dr_precheck_decide'):
             func = getattr(lib, name)
             func.argtypes = [ctypes.c_char_p]
             func.restype = ctypes.c_void_p
@@ -237,6 +260,39 @@ class Library(object):
                                  {'kvm_xml': kvm_xml, 'ring_size': ring_size})
         return result['kvm_xml']
 
+    def migration_forecast(self, memory_mib, dirty_rate, bandwidth,
+                           max_downtime_ms, deadline_seconds):
+        """Forecast a pre-copy live migration (pure).
+
+        Rates and bandwidth in MiB/s.
+
+        :returns: the forecast document of dirtyring.h
+        """
+        return self._call_json('dr_migration_forecast', {
+            'memory_mib': memory_mib,
+            'dirty_rate_megabytes_per_second': dirty_rate,
+            'bandwidth_megabytes_per_second': bandwidth,
+            'max_downtime_ms': max_downtime_ms,
+            'deadline_seconds': deadline_seconds,
+        })
+
+    def precheck_decide(self, action, measurement, bandwidth,
+                        max_downtime_ms, deadline_seconds):
+        """Decide what the pre-flight check does with a measurement (pure).
+
+        :param action: "warn", "throttle" or "reject"
+        :param measurement: a measurement document of dirtyring.h
+        :returns: {"verdict": "accept"|"throttle"|"reject",
+                   "forecast": forecast, "reason": one line}
+        """
+        return self._call_json('dr_precheck_decide', {
+            'action': action,
+            'measurement': measurement,
+            'bandwidth_megabytes_per_second': bandwidth,
+            'max_downtime_ms': max_downtime_ms,
+            'deadline_seconds': deadline_seconds,
+        })
+
     # Blocking functions.
 
     def open_context(self, config, libvirt_connection=None):
@@ -288,6 +344,41 @@ class Context(object):
             lib = self._library._lib
             pointer = run_blocking(lib.dr_host_probe, self._handle)
         return self._library._result(pointer, 'dr_host_probe')
+
+    def measure(self, domains, seconds, mode='auto'):
+        """Measure the dirty rate of running guests (blocking).
+
+        Bounded by ``seconds`` plus the context's timeout_seconds. Goes
+        through :func:`run_blocking`, like the probe.
+
+        :param domains: names or UUIDs of the domains
+        :returns: one entry per domain, in order: a measurement document,
+            or the :class:`NativeError` of that domain
+        """
+        request = json.dumps({'domains': list(domains), 'seconds': seconds,
+                              'mode': mode}).encode('utf-8')
+        with self._lock:
+            if not self._handle:
+                raise NativeError('internal', 'context is closed')
+            lib = self._library._lib
+            pointer = run_blocking(lib.dr_dirty_rate_measure, self._handle,
+                                   request)
+        result = self._library._result(pointer, 'dr_dirty_rate_measure')
+        entries = result.get('measurements') if isinstance(
+            result, dict) else None
+        if not isinstance(entries, list) or len(entries) != len(domains):
+            raise NativeError('internal', 'dr_dirty_rate_measure returned '
+                              '%r for %d domains' % (result, len(domains)))
+        out = []
+        for entry in entries:
+            if isinstance(entry, dict) and 'ok' in entry:
+                out.append(entry['ok'])
+            elif isinstance(entry, dict) and 'error' in entry:
+                out.append(_error_from_document(entry['error']))
+            else:
+                out.append(NativeError(
+                    'internal', 'dr_dirty_rate_measure returned %r' % entry))
+        return out
 
     def close(self):
         with self._lock:

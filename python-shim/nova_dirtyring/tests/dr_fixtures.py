@@ -13,14 +13,24 @@
 """Fixtures: the real native library and a double of the host probe."""
 
 import copy
+import ctypes
 import os
 import pathlib
 
 import fixtures
 
+from nova_dirtyring import native
+
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parents[3]
 DEFAULT_LIBRARY = REPO_ROOT / '.build' / 'debug' / 'libdirtyring.so'
+
+
+# A guest writing 1 MiB/s: any migration of it converges.
+CALM_RATE = 1.0
+# A guest dirtying 5000 MiB/s, four times the default assumed bandwidth
+# (1250 MiB/s): pre-copy never converges.
+DIRTY_RATE = 5000.0
 
 
 def library_path():
@@ -76,34 +86,144 @@ class NativeLibrary(fixtures.Fixture):
                 'libdirtyring.so not found at %s: run `swift build` at the '
                 'repository root or set DIRTYRING_LIBRARY' % self.path)
         self.test.flags(library_path=self.path, group='dirtyring')
+        self.real_precheck = _exports(self.path, PRECHECK_FUNCTIONS)
+        if not self.real_precheck:
+            self.useFixture(_InterimPrecheckDouble())
+
+
+# INTERIM (remove when main has them): the Swift side of these functions is
+# written in parallel and not yet in the library.
+PRECHECK_FUNCTIONS = ('dr_dirty_rate_measure', 'dr_migration_forecast',
+                      'dr_precheck_decide')
+
+
+def _exports(path, names):
+    lib = ctypes.CDLL(path)
+    return all(hasattr(lib, name) for name in names)
+
+
+class _InterimPrecheckDouble(fixtures.Fixture):
+    """INTERIM, until the library exports dr_precheck_decide.
+
+    Lets the library load without the pre-flight functions and answers
+    dr_precheck_decide with canned documents for the two rates the tests
+    use (CALM_RATE converges, DIRTY_RATE does not). Not a forecast: once
+    the functions land NativeLibrary never installs this.
+    """
+
+    CANNED = {CALM_RATE: True, DIRTY_RATE: False}
+
+    def _setUp(self):
+        self.useFixture(fixtures.MonkeyPatch(
+            'nova_dirtyring.native.REQUIRED_FUNCTIONS',
+            tuple(n for n in native.REQUIRED_FUNCTIONS
+                  if n not in PRECHECK_FUNCTIONS)))
+        self.useFixture(fixtures.MonkeyPatch(
+            'nova_dirtyring.native.Library._declare',
+            staticmethod(_declare_interim)))
+
+        def precheck_decide(library, action, measurement, bandwidth,
+                            max_downtime_ms, deadline_seconds):
+            converges = self.CANNED[measurement['megabytes_per_second']]
+            verdict = 'accept'
+            if not converges and action != 'warn':
+                verdict = action
+            return {'verdict': verdict,
+                    'forecast': {'converges': converges, 'rounds': 3,
+                                 'total_seconds': 2.0, 'bytes_sent': 1,
+                                 'downtime_ms': 1.0, 'floor_seconds': 1.6,
+                                 'limit_megabytes_per_second':
+                                     None if converges else 600.0},
+                    'reason': 'interim canned decision: measured %s MiB/s'
+                              % measurement['megabytes_per_second']}
+
+        self.useFixture(fixtures.MonkeyPatch(
+            'nova_dirtyring.native.Library.precheck_decide',
+            precheck_decide))
+
+
+_REAL_DECLARE = native.Library._declare
+
+
+class _Unexported(object):
+    """Takes the argtypes/restype of a function the library lacks."""
+
+
+def _declare_interim(lib):
+    class Partial(object):
+        def __getattr__(self, name):
+            if name in PRECHECK_FUNCTIONS:
+                return _Unexported()
+            return getattr(lib, name)
+    _REAL_DECLARE(Partial())
+
+
+def measurement(uuid, rate, memory_mib=2048, vcpus=2, ring_size=4096,
+                mode='dirty-ring', period=1):
+    """A measurement document of dirtyring.h for one guest."""
+    return {
+        'domain': 'instance-%s' % uuid[:8],
+        'uuid': uuid,
+        'mode': mode,
+        'period_seconds': period,
+        'megabytes_per_second': rate,
+        'vcpu_megabytes_per_second': (
+            [rate / float(vcpus)] * vcpus if mode == 'dirty-ring' else []),
+        'memory_mib': memory_mib,
+        'vcpus': vcpus,
+        'ring_size': ring_size,
+        'measured_at': '2026-11-28T04:24:19Z',
+    }
 
 
 class FakeContext(object):
-    """Stands in for native.Context; its only operation is the probe."""
+    """Stands in for native.Context: the probe and the measurement.
+
+    ``measurements`` maps an instance uuid to the document (or the
+    NativeError) that a measurement of that guest returns.
+    """
 
     def __init__(self, host):
         self.host = host
         self.probes = 0
         self.closed = False
+        self.measurements = {}
+        self.measure_calls = []
 
     def probe(self):
         self.probes += 1
         return copy.deepcopy(self.host)
+
+    def measure(self, domains, seconds, mode='auto'):
+        self.measure_calls.append((list(domains), seconds, mode))
+        out = []
+        for domain in domains:
+            result = self.measurements.get(domain)
+            if result is None:
+                result = native.NativeError(
+                    'no_domain', 'no running domain %s' % domain)
+            if isinstance(result, BaseException):
+                out.append(result)
+            else:
+                out.append(copy.deepcopy(result))
+        return out
 
     def close(self):
         self.closed = True
 
 
 class HostProbeDouble(fixtures.Fixture):
-    """Replaces the host probe, and only it, with a canned host document.
+    """Replaces the host probe and the measurement with canned documents.
 
     Why a double: dr_context_open/dr_host_probe read the real /dev/kvm
-    (KVM_CHECK_EXTENSION) and ask a real libvirtd for its versions. Under
-    nova's LibvirtFixture there is no libvirtd (fakelibvirt has no
-    virConnectPtr to share) and the test host's KVM is not the one under
-    test. Every other library function (config check, ring decision,
-    destination check, <kvm> element) is the real library, fed with this
-    host document, which has the shape documented in dirtyring.h.
+    (KVM_CHECK_EXTENSION) and ask a real libvirtd for its versions, and
+    dr_dirty_rate_measure asks a real libvirtd/QEMU to measure a running
+    guest. Under nova's LibvirtFixture there is no libvirtd (fakelibvirt has
+    no virConnectPtr to share and no dirty-rate API) and no guest runs, and
+    the test host's KVM is not the one under test. Every other library
+    function (config check, ring decision, destination check, <kvm>
+    element, pre-flight decision and forecast) is the real library, fed with
+    these documents, which have the shapes documented in dirtyring.h.
     """
 
     def __init__(self, host):
@@ -112,13 +232,20 @@ class HostProbeDouble(fixtures.Fixture):
         self.contexts = []
 
     def _setUp(self):
+        self.measurements = {}
+
         def open_context(library, config, libvirt_connection=None):
             context = FakeContext(self.host)
+            context.measurements = self.measurements
             self.contexts.append((config, libvirt_connection, context))
             return context
 
         self.useFixture(fixtures.MonkeyPatch(
             'nova_dirtyring.native.Library.open_context', open_context))
+
+    def set_measurement(self, uuid, result):
+        """What measuring the guest ``uuid`` returns (or raises)."""
+        self.measurements[uuid] = result
 
     def set_host(self, host):
         self.host = host

@@ -57,7 +57,9 @@ class SampleConfigTestCase(test.NoDBTestCase):
         self.assertEqual('dirtyring', group.name)
         self.assertEqual(
             ['library_path', 'ring_mode', 'ring_size',
-             'libvirt_call_timeout'], [o.name for o in opts])
+             'libvirt_call_timeout', 'precheck_action', 'precheck_seconds',
+             'precheck_fail_closed', 'assumed_bandwidth',
+             'precheck_deadline'], [o.name for o in opts])
         for opt in opts:
             self.assertTrue(opt.help.strip(), opt.name)
         defaults = {o.name: o.default for o in opts}
@@ -65,6 +67,13 @@ class SampleConfigTestCase(test.NoDBTestCase):
         self.assertEqual('auto', defaults['ring_mode'])
         self.assertEqual(4096, defaults['ring_size'])
         self.assertEqual(10, defaults['libvirt_call_timeout'])
+        self.assertEqual('warn', defaults['precheck_action'])
+        self.assertEqual(1, defaults['precheck_seconds'])
+        self.assertFalse(defaults['precheck_fail_closed'])
+        self.assertEqual(1250, defaults['assumed_bandwidth'])
+        self.assertEqual(600, defaults['precheck_deadline'])
+        for name, (low, high) in conf.PRECHECK_LIMITS.items():
+            self.assertTrue(low <= defaults[name] <= high, name)
 
 
 class LoadDriverTestCase(test.NoDBTestCase):

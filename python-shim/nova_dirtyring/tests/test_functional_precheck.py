@@ -1,0 +1,133 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Live migration end to end through nova 34's in-process services.
+
+nova-api, conductor, scheduler, the placement fixture and two nova-compute
+services (``src`` and ``dest``) on fakelibvirt, both loading
+``compute_driver = dirtyring.LibvirtDriver`` through nova's own
+``load_compute_driver`` with the real libdirtyring.so.
+
+Doubles: the host probe and the dirty-rate measurement (HostProbeDouble):
+fakelibvirt runs no guest and has no dirty-rate API, so each guest's
+measurement is a canned document. The pre-flight decision
+(dr_precheck_decide) is the real library.
+"""
+
+import os
+import sys
+
+from nova.tests.functional import integrated_helpers
+from nova.tests.functional.libvirt import base as libvirt_base
+
+from nova_dirtyring import driver
+from nova_dirtyring.tests import dr_fixtures
+
+
+class PrecheckLiveMigrationTest(
+    libvirt_base.LibvirtMigrationMixin,
+    libvirt_base.ServersTestBase,
+    integrated_helpers.InstanceHelperMixin,
+):
+    # 2.84: instance action events show their ``details``.
+    microversion = '2.84'
+    ADMIN_API = True
+    # As in production: the API casts to the conductor and answers 202; the
+    # refusal happens asynchronously (with CastAsCallFixture nova's own
+    # tests get the MigrationPreCheckError as an API error 500 instead).
+    CAST_AS_CALL = False
+
+    def setUp(self):
+        super().setUp()
+        self.useFixture(dr_fixtures.NativeLibrary(self))
+        self.probe = self.useFixture(
+            dr_fixtures.HostProbeDouble(dr_fixtures.HOST_USABLE))
+        self.flags(precheck_action='reject', group='dirtyring')
+        self.src_hostname = self.start_compute(hostname='src')
+        self.dest_hostname = self.start_compute(hostname='dest')
+        self.src = self.computes[self.src_hostname]
+        self.dest = self.computes[self.dest_hostname]
+        for compute in (self.src, self.dest):
+            self.assertIs(driver.LibvirtDriver, type(compute.driver))
+
+    def _setup_services(self):
+        # nova's functional tests run from a nova checkout and find
+        # etc/nova/api-paste.ini next to the package; the wheel installs it
+        # under the environment's prefix instead.
+        paste = os.path.join(sys.prefix, 'etc', 'nova', 'api-paste.ini')
+        if os.path.exists(paste):
+            self.flags(api_paste_config=paste, group='wsgi')
+        super()._setup_services()
+
+    def _setup_compute_service(self):
+        # ServersTestBase sets compute_driver = libvirt.LibvirtDriver here
+        # (and starts the computes later, in each test): load ours instead,
+        # by its nova.virt name as an operator would configure it.
+        self.flags(compute_driver='dirtyring.LibvirtDriver')
+
+    def _server(self, rate):
+        server = self._create_server(host=self.src_hostname, networks='none')
+        self.assertEqual(self.src_hostname,
+                         server['OS-EXT-SRV-ATTR:host'])
+        self.probe.set_measurement(server['id'], dr_fixtures.measurement(
+            server['id'], rate, memory_mib=512, vcpus=1))
+        return server
+
+    def test_dirty_guest_rejected(self):
+        self.server = self._server(dr_fixtures.DIRTY_RATE)
+        server = self._live_migrate(
+            self.server, migration_expected_state='error',
+            server_expected_state='ACTIVE')
+        # Still on the source, never migrated.
+        self.assertEqual(self.src_hostname, server['OS-EXT-SRV-ATTR:host'])
+        self.assertFalse(self.migrate_stub_ran)
+        [migration] = self.api.api_get(
+            '/os-migrations?instance_uuid=%s' % self.server['id']
+        ).body['migrations']
+        self.assertEqual('error', migration['status'])
+        # The library's reason is in the source check's event.
+        expected = self.src.driver._dr_library.precheck_decide(
+            'reject', dr_fixtures.measurement(
+                self.server['id'], dr_fixtures.DIRTY_RATE,
+                memory_mib=512, vcpus=1), 1250, 500, 1600)['reason']
+        event = self._wait_for_action_fail_completion(
+            self.server, 'live-migration',
+            'compute_check_can_live_migrate_source')
+        self.assertIn(' '.join(expected.split()), event['details'])
+        self.assertIn('Migration pre-check error', event['details'])
+        self.assertIsNone(
+            self.src.driver._dr_precheck_decision(self.server['id']))
+
+    def test_calm_guest_migrates(self):
+        self.server = self._server(dr_fixtures.CALM_RATE)
+        seen = []
+        orig = self.src.driver._live_migration_monitor
+
+        def monitor(context, instance, *args, **kwargs):
+            # What the convergence controller will read.
+            seen.append(self.src.driver._dr_precheck_decision(instance.uuid))
+            return orig(context, instance, *args, **kwargs)
+
+        self.src.driver._live_migration_monitor = monitor
+        server = self._live_migrate(self.server)
+        self.assertEqual(self.dest_hostname, server['OS-EXT-SRV-ATTR:host'])
+        self.assertTrue(self.migrate_stub_ran)
+        [migration] = self.api.api_get(
+            '/os-migrations?instance_uuid=%s' % self.server['id']
+        ).body['migrations']
+        self.assertEqual('completed', migration['status'])
+        [decision] = seen
+        self.assertEqual('accept', decision.verdict)
+        self.assertTrue(decision.forecast['converges'])
+        # Forgotten once the migration ended.
+        self.assertIsNone(
+            self.src.driver._dr_precheck_decision(self.server['id']))
