@@ -101,11 +101,21 @@ extension ForecastParameters: Decodable {
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         try self.init(
-            memoryMiB: container.decode(Int.self, forKey: .memoryMiB),
+            memoryMiB: Self.integer(container.decode(Double.self, forKey: .memoryMiB), "memory_mib"),
             dirtyRate: container.decode(Double.self, forKey: .dirtyRate),
             bandwidth: container.decode(Double.self, forKey: .bandwidth),
             maxDowntimeMilliseconds: container.decode(Double.self, forKey: .maxDowntimeMilliseconds),
             deadlineSeconds: container.decode(Double.self, forKey: .deadlineSeconds),
-            workingSetMiB: container.decodeIfPresent(Int.self, forKey: .workingSetMiB))
+            workingSetMiB: container.decodeIfPresent(Double.self, forKey: .workingSetMiB).map {
+                try Self.integer($0, "working_set_mib")
+            })
+    }
+
+    /// A JSON number that must be a whole number of MiB.
+    private static func integer(_ value: Double, _ field: String) throws(DirtyRingError) -> Int {
+        guard let whole = Int(exactly: value) else {
+            throw DirtyRingError(kind: .invalidRequest, message: "\(field) = \(value) is invalid: must be an integer")
+        }
+        return whole
     }
 }
