@@ -33,6 +33,20 @@ public enum ABIRequests {
         }
     }
 
+    /// `dr_migration_forecast`.
+    public static func migrationForecast(json: String) -> String {
+        respond { () throws(DirtyRingError) in
+            try Forecast(decode(ForecastParameters.self, from: json))
+        }
+    }
+
+    /// `dr_precheck_decide`.
+    public static func precheckDecide(json: String) -> String {
+        respond { () throws(DirtyRingError) in
+            try PrecheckDecision.decide(decode(PrecheckDecision.Request.self, from: json))
+        }
+    }
+
     /// `{"ok": value}`.
     public static func ok<T: Encodable>(_ value: T) -> String {
         encode(Envelope(ok: value, error: nil))
@@ -92,6 +106,7 @@ public enum ABIRequests {
         switch type {
         case is Bool.Type: "a boolean"
         case is Int.Type, is RingSize.Type: "an integer"
+        case is Double.Type: "a number"
         case is String.Type, is Version.Type: "a string"
         case is [String].Type: "an array of strings"
         default: "an object"

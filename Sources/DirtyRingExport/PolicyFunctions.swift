@@ -22,3 +22,13 @@ import DirtyRingCore
 @c public func dr_kvm_element(_ request: UnsafePointer<CChar>?) -> UnsafeMutablePointer<CChar>? {
     respond(to: request, with: ABIRequests.kvmElement(json:))
 }
+
+/// Forecasts a pre-copy live migration; see `dr_migration_forecast` in dirtyring.h.
+@c public func dr_migration_forecast(_ request: UnsafePointer<CChar>?) -> UnsafeMutablePointer<CChar>? {
+    respond(to: request, with: ABIRequests.migrationForecast(json:))
+}
+
+/// Decides the pre-flight check of a live migration; see `dr_precheck_decide` in dirtyring.h.
+@c public func dr_precheck_decide(_ request: UnsafePointer<CChar>?) -> UnsafeMutablePointer<CChar>? {
+    respond(to: request, with: ABIRequests.precheckDecide(json:))
+}

@@ -39,8 +39,12 @@
  *   forecast {"converges": bool, "rounds": int, "total_seconds": number, "bytes_sent": int,
  *             "downtime_ms": number, "floor_seconds": number (memory / bandwidth),
  *             "limit_megabytes_per_second": number|null (the largest dirty-rate limit with
- *             which it converges within the deadline; null when no limit is needed or none
- *             helps)}
+ *             which it converges within the deadline, a multiple of 0.001; null when no limit
+ *             is needed or none helps)}
+ *             rounds: pre-copy rounds, the stop-and-copy not counted. When it does not converge,
+ *             rounds, total_seconds and bytes_sent are those until the deadline passed (or 10000
+ *             rounds), and downtime_ms is what forcing the switch-over then would cost.
+ *             Times are rounded to the microsecond.
  */
 #ifndef DIRTYRING_H
 #define DIRTYRING_H
@@ -130,10 +134,16 @@ char *dr_dirty_rate_measure(dr_context *context, const char *request_json);
 
 /**
  * Forecasts a pre-copy live migration (pure).
- * request: {"memory_mib": int, "dirty_rate_megabytes_per_second": number,
- *           "bandwidth_megabytes_per_second": number (> 0), "max_downtime_ms": number,
- *           "deadline_seconds": number}
+ * request: {"memory_mib": int (1..2^29), "dirty_rate_megabytes_per_second": number (0..2^30),
+ *           "bandwidth_megabytes_per_second": number (0.001..2^30), "max_downtime_ms": number
+ *           (0..1e9), "deadline_seconds": number (0..1e9),
+ *           "working_set_mib": int (>= 0, optional; default and at most memory_mib: the most
+ *           memory the guest dirties in one round)}
  * result:  forecast
+ * Model: round 1 copies memory_mib; each later round copies what was dirtied during the one
+ * before, min(rate * its duration, working set); when that fits in max_downtime_ms at the
+ * bandwidth the guest is paused and it is copied (stop-and-copy).
+ * A value out of range is an invalid_request error naming the field.
  */
 char *dr_migration_forecast(const char *request_json);
 
@@ -141,7 +151,10 @@ char *dr_migration_forecast(const char *request_json);
  * Decides what the pre-flight check does with a measurement (pure).
  * request: {"action": "warn"|"throttle"|"reject", "measurement": measurement,
  *           "bandwidth_megabytes_per_second": number, "max_downtime_ms": number,
- *           "deadline_seconds": number}
+ *           "deadline_seconds": number}   (ranges as for dr_migration_forecast)
+ * verdict: accept when the forecast converges; otherwise accept for warn, throttle for
+ *          throttle (apply forecast.limit_megabytes_per_second; when null no limit is enough),
+ *          reject for reject.
  * result:  {"verdict": "accept"|"throttle"|"reject", "forecast": forecast,
  *           "reason": str (one line: measured rate, bandwidth, forecast, and what would make it
  *           pass)}

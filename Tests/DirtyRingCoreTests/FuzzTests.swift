@@ -10,6 +10,8 @@ import Testing
         #"{"config": {}, "host": \#(Fixture.json(Fixture.host())), "flavor_extra_specs": {"dirtyring:ring": "on", "dirtyring:ring_size": "8192"}, "image_properties": {"dirtyring_ring": "off"}}"#,
         #"{"config": {"ring_mode": "on"}, "host": \#(Fixture.json(Fixture.unusableHost)), "host_name": "cmp-2", "instance_ring_size": 4096}"#,
         #"{"kvm_xml": "<kvm><hidden state='on'/><dirty-ring state='on' size='1024'/></kvm>", "ring_size": 4096}"#,
+        #"{"memory_mib": 2048, "dirty_rate_megabytes_per_second": 120.5, "bandwidth_megabytes_per_second": 100, "max_downtime_ms": 500, "deadline_seconds": 1600, "working_set_mib": 512}"#,
+        #"{"action": "throttle", "bandwidth_megabytes_per_second": 100, "max_downtime_ms": 500, "deadline_seconds": 1600, "measurement": \#(Fixture.json(PrecheckTests.measurement(rate: 120)))}"#,
         "", "null", "[]", "{}", String(repeating: "[", count: 100_000), String(repeating: "{\"a\":", count: 10_000),
         #"{"config": {"ring_size": 1e400}}"#, #"{"config": {"ring_size": -9223372036854775809}}"#,
     ]
@@ -17,9 +19,10 @@ import Testing
     static let entryPoints: [@Sendable (String) -> String] = [
         ABIRequests.configCheck(json:), ABIRequests.ringDecide(json:),
         ABIRequests.destinationCheck(json:), ABIRequests.kvmElement(json:),
+        ABIRequests.migrationForecast(json:), ABIRequests.precheckDecide(json:),
     ]
 
-    static let tokens = ["{", "}", "[", "]", ":", ",", "\"", "null", "true", "-1", "65536", "1e9", "\\u0000", "<", "</kvm>", "&", "<![CDATA[", "\u{FFFF}", "é"]
+    static let tokens = ["{", "}", "[", "]", ":", ",", "\"", "null", "true", "-1", "65536", "1e9", "1e308", "0.0", "-0", "\\u0000", "<", "</kvm>", "&", "<![CDATA[", "\u{FFFF}", "é"]
 
     static func mutate(_ text: String, _ generator: inout SeededGenerator) -> String {
         var scalars = Array(text.unicodeScalars)

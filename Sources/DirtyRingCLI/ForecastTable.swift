@@ -1,0 +1,58 @@
+import DirtyRingCore
+
+/// Forecasts of several guests as a table for a person deciding which guests can be moved before
+/// a maintenance: the cheapest to migrate first.
+struct ForecastTable {
+    let entries: [ForecastEntry]
+
+    func render() -> String {
+        let header = ["DOMAIN", "MEMORY", "DIRTY RATE", "FORECAST", "ROUNDS", "DOWNTIME", "VERDICT"]
+        var rows: [[String]] = []
+        var failures: [String] = []
+        for entry in ForecastEntry.sortedByMigrationCost(entries) {
+            switch entry {
+            case .forecast(let measurement, let forecast):
+                rows.append(Self.row(measurement, forecast))
+            case .failed(let domain, let error):
+                failures.append("\(domain)  error: \(error.message)")
+            }
+        }
+        let widths = header.indices.map { column in
+            ([header] + rows).map { $0[column].count }.max() ?? 0
+        }
+        let lines = ([header] + rows).map { cells in
+            zip(cells, widths).map { cell, width in cell + String(repeating: " ", count: width - cell.count) }
+                .joined(separator: "  ")
+                .trimmingTrailingSpaces()
+        }
+        return (lines + failures).joined(separator: "\n")
+    }
+
+    private static func row(_ measurement: DirtyRateMeasurement, _ forecast: Forecast) -> [String] {
+        let verdict: String
+        if forecast.converges {
+            verdict = "ok"
+        } else if let limit = forecast.limitMegabytesPerSecond {
+            verdict = "needs limit \(ForecastText.limit(limit))"
+        } else {
+            verdict = "never"
+        }
+        return [
+            measurement.domain,
+            "\(measurement.memoryMiB) MiB",
+            "\(ForecastText.rate(measurement.megabytesPerSecond)) (\(measurement.mode.rawValue))",
+            forecast.converges ? ForecastText.seconds(forecast.totalSeconds) : "-",
+            forecast.converges ? "\(forecast.rounds)" : "-",
+            forecast.converges ? ForecastText.milliseconds(forecast.downtimeMilliseconds) : "-",
+            verdict,
+        ]
+    }
+}
+
+private extension String {
+    func trimmingTrailingSpaces() -> String {
+        var text = Substring(self)
+        while text.last == " " { text = text.dropLast() }
+        return String(text)
+    }
+}
