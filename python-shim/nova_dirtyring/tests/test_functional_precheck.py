@@ -33,6 +33,9 @@ from nova_dirtyring import driver
 from nova_dirtyring.tests import dr_fixtures
 
 
+MEMORY_MIB = 4096
+
+
 class PrecheckLiveMigrationTest(
     libvirt_base.LibvirtMigrationMixin,
     libvirt_base.ServersTestBase,
@@ -74,12 +77,18 @@ class PrecheckLiveMigrationTest(
         # by its nova.virt name as an operator would configure it.
         self.flags(compute_driver='dirtyring.LibvirtDriver')
 
-    def _server(self, rate):
-        server = self._create_server(host=self.src_hostname, networks='none')
+    def _server(self, rate, extra_spec=None):
+        # 4 GiB: more than the 625 MiB that 1250 MiB/s sends in Nova's
+        # default 500 ms downtime, so a dirty guest cannot switch over at
+        # once.
+        flavor = self._create_flavor(memory_mb=MEMORY_MIB, vcpu=2,
+                                     extra_spec=extra_spec)
+        server = self._create_server(host=self.src_hostname, networks='none',
+                                     flavor_id=flavor)
         self.assertEqual(self.src_hostname,
                          server['OS-EXT-SRV-ATTR:host'])
         self.probe.set_measurement(server['id'], dr_fixtures.measurement(
-            server['id'], rate, memory_mib=512, vcpus=1))
+            server['id'], rate, memory_mib=MEMORY_MIB, vcpus=2))
         return server
 
     def test_dirty_guest_rejected(self):
@@ -98,12 +107,17 @@ class PrecheckLiveMigrationTest(
         expected = self.src.driver._dr_library.precheck_decide(
             'reject', dr_fixtures.measurement(
                 self.server['id'], dr_fixtures.DIRTY_RATE,
-                memory_mib=512, vcpus=1), 1250, 500, 1600)['reason']
+                memory_mib=MEMORY_MIB, vcpus=2),
+            1250, 500, 800 * MEMORY_MIB // 1024)['reason']
         event = self._wait_for_action_fail_completion(
             self.server, 'live-migration',
             'compute_check_can_live_migrate_source')
-        self.assertIn(' '.join(expected.split()), event['details'])
-        self.assertIn('Migration pre-check error', event['details'])
+        # Nova keeps at most 255 characters of an event's details.
+        details = event['details']
+        self.assertGreater(len(details), 100)
+        self.assertTrue(
+            ('Migration pre-check error: %s' % ' '.join(expected.split())
+             ).startswith(details), details)
         self.assertIsNone(
             self.src.driver._dr_precheck_decision(self.server['id']))
 
@@ -131,3 +145,11 @@ class PrecheckLiveMigrationTest(
         # Forgotten once the migration ended.
         self.assertIsNone(
             self.src.driver._dr_precheck_decision(self.server['id']))
+
+    def test_flavor_warn_over_host_reject_migrates_dirty_guest(self):
+        self.server = self._server(
+            dr_fixtures.DIRTY_RATE,
+            extra_spec={'dirtyring:precheck_action': 'warn'})
+        server = self._live_migrate(self.server)
+        self.assertEqual(self.dest_hostname, server['OS-EXT-SRV-ATTR:host'])
+        self.assertTrue(self.migrate_stub_ran)
