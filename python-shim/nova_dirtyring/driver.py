@@ -160,6 +160,16 @@ class LibvirtDriver(libvirt_driver.LibvirtDriver):
             error = e
         if error is not None:
             _refuse_start(error)
+        rpc_timeout = getattr(CONF, 'rpc_response_timeout', 60) or 60
+        worst = (CONF.dirtyring.precheck_seconds +
+                 CONF.dirtyring.libvirt_call_timeout)
+        if CONF.dirtyring.precheck_action != 'off' and worst >= rpc_timeout:
+            LOG.warning(
+                'The live-migration pre-flight check can take up to %(w)d s '
+                '([dirtyring] precheck_seconds + libvirt_call_timeout), not '
+                'less than [DEFAULT] rpc_response_timeout = %(t)s s: a slow '
+                'libvirt makes check_can_live_migrate_source time out',
+                {'w': worst, 't': rpc_timeout})
 
     # Host.
 
@@ -405,8 +415,9 @@ class LibvirtDriver(libvirt_driver.LibvirtDriver):
                 instance, native.NativeError(
                     'internal', 'unexpected error: %s: %s'
                     % (type(e).__name__, e)))
-        LOG.debug('Live-migration pre-flight check took %.2f s',
-                  time.monotonic() - started, instance=instance)
+        LOG.debug('Live-migration pre-flight check took %.2f s (Nova\'s own '
+                  'source checks excluded)', time.monotonic() - started,
+                  instance=instance)
         if refusal is not None:
             raise exception.MigrationPreCheckError(reason=refusal)
         return data
@@ -494,6 +505,8 @@ class LibvirtDriver(libvirt_driver.LibvirtDriver):
         except native.NativeError as e:
             error = e
         if error is not None:
+            LOG.debug('Dirty-rate measurement failed after %.1f s',
+                      time.monotonic() - started, instance=instance)
             return self._dr_precheck_failed(instance, error)
         limits = self._dr_precheck_limits(
             instance, measurement.get('memory_mib'))
