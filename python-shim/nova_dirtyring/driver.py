@@ -411,6 +411,8 @@ class LibvirtDriver(libvirt_driver.LibvirtDriver):
         try:
             refusal = self._dr_precheck(instance)
         except Exception as e:
+            LOG.debug('Unexpected error in the live-migration pre-flight '
+                      'check', exc_info=True, instance=instance)
             refusal = self._dr_precheck_failed(
                 instance, native.NativeError(
                     'internal', 'unexpected error: %s: %s'
@@ -419,6 +421,9 @@ class LibvirtDriver(libvirt_driver.LibvirtDriver):
                   'source checks excluded)', time.monotonic() - started,
                   instance=instance)
         if refusal is not None:
+            # No decision outlives a refused check (an older one would
+            # otherwise reach a later migration of this instance).
+            self._dr_forget_decision(instance.uuid)
             raise exception.MigrationPreCheckError(reason=refusal)
         return data
 

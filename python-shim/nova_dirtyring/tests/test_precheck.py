@@ -323,6 +323,13 @@ class DecisionLifetimeTestCase(PrecheckTestBase):
             self.context, instance, objects.LibvirtLiveMigrateData())
         self.assertIsNone(self.drvr._dr_precheck_decision(instance.uuid))
 
+    def test_refused_check_drops_older_decision(self):
+        instance = self._decided()
+        self.flags(precheck_action='reject', group='dirtyring')
+        self.assertRaises(exception.MigrationPreCheckError,
+                          self._check, instance)
+        self.assertIsNone(self.drvr._dr_precheck_decision(instance.uuid))
+
     def test_expires(self):
         instance = self._decided()
         with mock.patch('time.monotonic', return_value=10.0 ** 9):
