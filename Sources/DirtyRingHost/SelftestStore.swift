@@ -21,10 +21,19 @@ public struct SelftestStore: Sendable {
         return verdict
     }
 
-    /// Records `verdict`, replacing the previous one atomically.
-    public func save(_ verdict: RingSelftest) throws(DirtyRingError) {
+    /// Creates the state directory when missing.
+    public func createDirectory() throws(DirtyRingError) {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw DirtyRingError(kind: .internal, message: "cannot create the state directory \(directory): \(error)")
+        }
+    }
+
+    /// Records `verdict`, replacing the previous one atomically.
+    public func save(_ verdict: RingSelftest) throws(DirtyRingError) {
+        try createDirectory()
+        do {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes, .prettyPrinted]
             try encoder.encode(verdict).write(to: URL(fileURLWithPath: path), options: .atomic)

@@ -1,0 +1,69 @@
+/// The transient guest the ring selftest boots: the dirtyring test guest with the ring on.
+public struct CanaryDomain: Equatable, Sendable {
+    public var name: String
+    /// The test guest's multiboot ELF, booted as `<kernel>`.
+    public var kernelPath: String
+    /// Where the guest's serial console is written.
+    public var serialPath: String
+    /// Ring entries per vCPU; large enough that one 1 s measurement at `rate` never fills it.
+    public var ringSize: Int = 65536
+    /// Working set and paced write rate of the guest, MiB and MiB/s.
+    public var workingSetMiB: Int = 32
+    public var rateMiBPerSecond: Int = 50
+
+    public init(name: String, kernelPath: String, serialPath: String) {
+        self.name = name
+        self.kernelPath = kernelPath
+        self.serialPath = serialPath
+    }
+
+    /// The domain XML: 1 vCPU, 128 MiB, no disk or network, serial to a file.
+    public var xml: String {
+        """
+        <domain type='kvm'>
+          <name>\(escape(name))</name>
+          <description>nova-dirtyring ring selftest canary</description>
+          <memory unit='MiB'>128</memory>
+          <vcpu>1</vcpu>
+          <os>
+            <type arch='x86_64' machine='pc'>hvm</type>
+            <kernel>\(escape(kernelPath))</kernel>
+            <cmdline>mb=\(workingSetMiB) rate=\(rateMiBPerSecond)</cmdline>
+          </os>
+          <features>
+            <acpi/>
+            <kvm>
+              <dirty-ring state='on' size='\(ringSize)'/>
+            </kvm>
+          </features>
+          <clock offset='utc'/>
+          <on_poweroff>destroy</on_poweroff>
+          <on_reboot>destroy</on_reboot>
+          <on_crash>destroy</on_crash>
+          <devices>
+            <serial type='file'>
+              <source path='\(escape(serialPath))' append='off'/>
+              <target port='0'/>
+            </serial>
+            <controller type='usb' model='none'/>
+            <memballoon model='none'/>
+          </devices>
+        </domain>
+        """
+    }
+
+    private func escape(_ text: String) -> String {
+        var result = ""
+        for character in text {
+            switch character {
+            case "&": result += "&amp;"
+            case "<": result += "&lt;"
+            case ">": result += "&gt;"
+            case "'": result += "&apos;"
+            case "\"": result += "&quot;"
+            default: result.append(character)
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,78 @@
+import DirtyRingCore
+#if canImport(Glibc)
+import Glibc
+#endif
+import LibvirtClient
+
+extension HostContext {
+    /// How long the canary may take to boot and start dirtying memory.
+    static let canaryBootSeconds = 120.0
+
+    /// Boots a canary guest with the ring, measures it once through the ring, checks that its
+    /// vCPU still runs the guest, records the verdict in state_dir and destroys the canary.
+    ///
+    /// Returns the recorded verdict. Errors that prevent the test (no kernel, the canary does not
+    /// boot) are thrown and leave the recorded state as it was.
+    public func runSelftest(kernelPath: String) throws(DirtyRingError) -> RingSelftest {
+        guard access(kernelPath, R_OK) == 0 else {
+            throw DirtyRingError(kind: .invalidRequest, message: "the canary kernel \(kernelPath) is not readable")
+        }
+        let store = selftestStore
+        try store.createDirectory()
+        let name = "dirtyring-canary-\(getpid())-\(Int(UTCTime.monotonic() * 1000) % 1_000_000)"
+        let serialPath = "\(configuration.stateDir)/\(name)-serial.log"
+        let canary = CanaryDomain(name: name, kernelPath: kernelPath, serialPath: serialPath)
+        let connection = self.connection
+        let xml = canary.xml
+        let domain = try BoundedCall.run("starting the selftest canary \(name)", seconds: max(configuration.timeoutSeconds, 60)) {
+            () throws(DirtyRingError) -> Domain in
+            try DirtyRingError.mappingLibvirt { () throws(LibvirtError) in try connection.createDomain(xml: xml) }
+        }
+        defer {
+            _ = try? BoundedCall.run("destroying the selftest canary \(name)", seconds: configuration.timeoutSeconds) {
+                () throws(DirtyRingError) in
+                try DirtyRingError.mappingLibvirt { () throws(LibvirtError) in try domain.destroy() }
+            }
+            unlink(serialPath)
+        }
+
+        // Wait until the guest is dirtying memory (two progress lines).
+        let bootDeadline = UTCTime.monotonic() + Self.canaryBootSeconds
+        while (GuestSerial.latest(path: serialPath)?.second ?? 0) < 2 {
+            guard UTCTime.monotonic() < bootDeadline else {
+                throw DirtyRingError(
+                    kind: .timeout,
+                    message: "the selftest canary \(name) did not start within \(Int(Self.canaryBootSeconds)) s "
+                        + "(serial log \(serialPath))")
+            }
+            UTCTime.sleep(0.5)
+        }
+
+        let results = try measure(domains: [name], seconds: 1, mode: .dirtyRing, ignoringFailedSelftest: true)
+        let progressAtEnd = GuestSerial.latest(path: serialPath)
+        switch results.first {
+        case .success(let reading):
+            let verdict = RingSelftest(
+                state: .passed, checkedAt: UTCTime.now(),
+                evidence: "canary \(name) read \(reading.megabytesPerSecond) MiB/s through the ring (writing "
+                    + "\(canary.rateMiBPerSecond) MiB/s) and its vCPU kept running the guest afterwards"
+                    + (progressAtEnd.map { " (guest second \($0.second))" } ?? ""))
+            try store.save(verdict)
+            return verdict
+        case .failure(let error) where error.kind == .stall:
+            // measure() has recorded the failure; return what it recorded.
+            let recorded = store.load()
+            return recorded.state == .failed
+                ? recorded : RingSelftest(state: .failed, checkedAt: UTCTime.now(), evidence: error.message)
+        case .failure(let error):
+            throw error
+        case nil:
+            throw DirtyRingError(kind: .internal, message: "the selftest measurement returned nothing")
+        }
+    }
+
+    /// Forgets the recorded verdict (after an operator fixed the host): the state becomes unknown.
+    public func clearSelftest() throws(DirtyRingError) {
+        try selftestStore.clear()
+    }
+}
