@@ -18,6 +18,9 @@ struct SelftestCommand: ParsableCommand {
     @Option(help: "The canary kernel (default: the newest /var/lib/libvirt/boot/dirtyring-guest-*.elf).")
     var kernel: String?
 
+    @Option(help: "Ring entries per vCPU of the canary: the size this host gives its guests.")
+    var ringSize: Int = 4096
+
     @Option(help: "Where the verdict is kept.")
     var stateDir: String = ContextConfiguration.defaultStateDir
 
@@ -31,6 +34,12 @@ struct SelftestCommand: ParsableCommand {
 
     static let kernelDirectory = "/var/lib/libvirt/boot"
 
+    func validate() throws {
+        guard (1024...65536).contains(ringSize), ringSize & (ringSize - 1) == 0 else {
+            throw ValidationError("--ring-size must be a power of two between 1024 and 65536")
+        }
+    }
+
     func run() throws {
         var configuration = connection.configuration
         configuration.stateDir = stateDir
@@ -41,7 +50,7 @@ struct SelftestCommand: ParsableCommand {
         } else {
             let kernelPath = try kernel ?? Self.newestKernel()
             verdict = try CommandFailure.wrap { () throws(DirtyRingError) in
-                try HostContext.open(configuration).runSelftest(kernelPath: kernelPath)
+                try HostContext.open(configuration).runSelftest(kernelPath: kernelPath, ringSize: ringSize)
             }
         }
         if json {

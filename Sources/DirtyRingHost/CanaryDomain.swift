@@ -5,14 +5,15 @@ public struct CanaryDomain: Equatable, Sendable {
     public var kernelPath: String
     /// Where the guest's serial console is written.
     public var serialPath: String
-    /// Ring entries per vCPU; large enough that one 1 s measurement at `rate` never fills it.
-    public var ringSize: Int = 65536
+    /// Ring entries per vCPU: the size this host gives its guests (Nova's default is 4096).
+    public var ringSize: Int
     /// Working set and paced write rate of the guest, MiB and MiB/s.
     public var workingSetMiB: Int = 32
     public var rateMiBPerSecond: Int = 50
 
-    public init(name: String, kernelPath: String, serialPath: String) {
+    public init(name: String, kernelPath: String, serialPath: String, ringSize: Int = 4096) {
         self.name = name
+        self.ringSize = ringSize
         self.kernelPath = kernelPath
         self.serialPath = serialPath
     }
