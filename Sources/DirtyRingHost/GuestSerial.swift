@@ -10,7 +10,7 @@ public enum GuestSerial {
 
     /// The last progress line in `text`.
     public static func latest(text: String) -> (second: Int, megabytesPerSecond: Double)? {
-        for line in text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }).reversed() {
+        for line in text.split(whereSeparator: \.isNewline).reversed() {
             guard let tRange = line.firstRange(of: "dirtyring-guest: t="),
                   let achieved = line.firstRange(of: " achieved=")
             else { continue }

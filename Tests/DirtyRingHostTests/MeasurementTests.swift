@@ -1,0 +1,149 @@
+import DirtyRingCore
+import DirtyRingHost
+import Foundation
+import LibvirtClient
+import Testing
+
+/// Dirty-rate measurement against the real libvirtd and real test guests. Fails (never skips)
+/// when libvirtd or KVM is unavailable: opening the context or booting a guest throws.
+@Suite("Dirty-rate measurement on real guests", .serialized)
+struct MeasurementTests {
+    static let suffix = String(UInt32.random(in: 0..<100_000))
+
+    @Test("bitmap readings match the guests' own rates, several guests take one period, errors are typed")
+    func bitmapAccuracyConcurrencyAndErrors() throws {
+        let guests = try TestGuest.start([
+            ("dr-m25-\(Self.suffix)", ["--mb", "512", "--rate", "25"]),
+            ("dr-m100-\(Self.suffix)", ["--mb", "512", "--rate", "100"]),
+        ])
+        defer { guests.forEach { $0.destroy() } }
+        let (slow, fast) = (guests[0], guests[1])
+        let context = try HostContext.open(ContextConfiguration(stateDir: try temporaryStateDirectory()))
+        guests.forEach { $0.waitForProgress(seconds: 2, timeout: 20) }
+
+        // Both at once, in request order, with an unknown domain among them.
+        let start = Date()
+        let results = try context.measure(
+            domains: [slow.name, "no-such-domain-\(Self.suffix)", fast.name], seconds: 1, mode: .dirtyBitmap)
+        let elapsed = Date().timeIntervalSince(start)
+        #expect(elapsed < 2 * 1 + 1.5, "measuring three domains took \(elapsed) s")
+        try #require(results.count == 3)
+        let missing = try #require(throws: DirtyRingError.self) { try results[1].get() }
+        #expect(missing.kind == .noDomain)
+        #expect(missing.message.contains("no-such-domain-\(Self.suffix)"))
+
+        guests.forEach { $0.waitForProgress(seconds: 1, timeout: 5) }
+        for (guest, result) in [(slow, results[0]), (fast, results[2])] {
+            let reading = try result.get()
+            let truth = guest.reportedRates().suffix(3).reduce(0, +) / 3
+            print("bitmap: \(guest.name) read \(reading.megabytesPerSecond) MiB/s, guest reports \(truth) MiB/s")
+            #expect(reading.mode == .dirtyBitmap)
+            #expect(reading.periodSeconds == 1)
+            #expect(reading.ringSize == 0)
+            #expect(reading.vcpus == 1)
+            #expect(reading.memoryMiB == 576)
+            #expect(reading.vcpuMegabytesPerSecond.isEmpty)
+            #expect(within(reading.megabytesPerSecond, of: truth), "\(guest.name): \(reading.megabytesPerSecond) vs \(truth)")
+        }
+
+        // auto on guests without the ring is the bitmap; page sampling is an estimate.
+        let auto = try context.measure(domains: [fast.name], seconds: 1, mode: .auto)
+        #expect(try auto.first?.get().mode == .dirtyBitmap)
+        let sampled = try context.measure(domains: [slow.name, fast.name], seconds: 1, mode: .pageSampling)
+        for (guest, result) in zip([slow, fast], sampled) {
+            let reading = try result.get()
+            print("page-sampling: \(guest.name) read \(reading.megabytesPerSecond) MiB/s")
+            #expect(reading.mode == .pageSampling)
+        }
+
+        // A calculation already running: busy.
+        let connection = try Connection(uri: ContextConfiguration.defaultLibvirtURI)
+        try connection.domain(named: slow.name).startDirtyRateCalc(seconds: 3, mode: .dirtyBitmap)
+        let busy = try context.measure(domains: [slow.name], seconds: 1, mode: .dirtyBitmap)
+        let busyError = try #require(throws: DirtyRingError.self) { try busy.first?.get() }
+        #expect(busyError.kind == .busy)
+        #expect(busyError.message.contains(slow.name))
+
+        // The UUID names a domain too.
+        let uuid = try connection.domain(named: fast.name).uuid()
+        Thread.sleep(forTimeInterval: 0.1)
+        let byUUID = try context.measure(domains: [uuid], seconds: 1, mode: .dirtyBitmap)
+        #expect(try byUUID.first?.get().domain == fast.name)
+    }
+
+    @Test("a ring measurement: the stall is caught, recorded, the guest really stopped; auto then avoids the ring")
+    func ringStallAndContainment() throws {
+        let guests = try TestGuest.start([
+            ("dr-mring-\(Self.suffix)", ["--mb", "256", "--rate", "100", "--ring", "4096"]),
+            ("dr-mbig-\(Self.suffix)", ["--mb", "256", "--rate", "50", "--ring", "65536"]),
+        ])
+        defer { guests.forEach { $0.destroy() } }
+        let (ring, bigRing) = (guests[0], guests[1])
+        let stateDirectory = try temporaryStateDirectory()
+        let context = try HostContext.open(ContextConfiguration(stateDir: stateDirectory))
+        #expect(try context.probe().ringSelftest.state == .unknown)
+        guests.forEach { $0.waitForProgress(seconds: 2, timeout: 20) }
+
+        // The bitmap does not exist for a ring guest.
+        let bitmap = try context.measure(domains: [ring.name], seconds: 1, mode: .dirtyBitmap)
+        let unsupported = try #require(throws: DirtyRingError.self) { try bitmap.first?.get() }
+        #expect(unsupported.kind == .unsupported)
+        #expect(unsupported.message.contains(ring.name))
+
+        // auto on a ring guest while the selftest is unknown: page sampling.
+        #expect(try context.measure(domains: [ring.name], seconds: 1, mode: .auto).first?.get().mode == .pageSampling)
+
+        let truth = ring.reportedRates().suffix(3).reduce(0, +) / 3
+        let results = try context.measure(domains: [ring.name], seconds: 1, mode: .dirtyRing)
+        let stall = try #require(throws: DirtyRingError.self) { try results.first?.get() }
+        print("ring: guest reported \(truth) MiB/s before; \(stall.message)")
+        #expect(stall.kind == .stall)
+        #expect(stall.message.contains("vCPU 0"))
+        #expect(stall.message.contains(ring.name))
+
+        // Ground truth: the guest's own clock stopped.
+        let frozen = ring.latestProgress()?.second
+        Thread.sleep(forTimeInterval: 3)
+        #expect(ring.latestProgress()?.second == frozen, "the guest kept reporting after the stall")
+        // ...while the other guest, never read through its ring, runs on.
+        let before = bigRing.latestProgress()?.second ?? 0
+        bigRing.waitForProgress(seconds: 1, timeout: 5)
+        #expect((bigRing.latestProgress()?.second ?? 0) > before)
+
+        // Recorded: the probe reports it, auto avoids the ring, an explicit ring request is refused.
+        let recorded = try context.probe().ringSelftest
+        #expect(recorded.state == .failed)
+        #expect(recorded.evidence?.contains("vCPU 0") == true)
+        #expect(recorded.checkedAt != nil)
+        let stored = try String(contentsOfFile: stateDirectory + "/ring-selftest.json", encoding: .utf8)
+        #expect(stored.contains("\"failed\""))
+        let auto = try context.measure(domains: [bigRing.name], seconds: 1, mode: .auto)
+        #expect(try auto.first?.get().mode == .pageSampling)
+        let refused = try context.measure(domains: [bigRing.name], seconds: 1, mode: .dirtyRing)
+        let refusal = try #require(throws: DirtyRingError.self) { try refused.first?.get() }
+        #expect(refusal.kind == .unsupported)
+        #expect(refusal.message.contains("selftest failed"))
+    }
+
+    @Test("a ring guest whose ring never fills is measured through the ring without a stall")
+    func ringReadingWithoutStall() throws {
+        let guests = try TestGuest.start([("dr-mok-\(Self.suffix)", ["--mb", "256", "--rate", "50", "--ring", "65536"])])
+        defer { guests.forEach { $0.destroy() } }
+        let guest = guests[0]
+        let stateDirectory = try temporaryStateDirectory()
+        try SelftestStore(directory: stateDirectory).save(RingSelftest(state: .passed, checkedAt: "2026-11-28T00:00:00Z"))
+        let context = try HostContext.open(ContextConfiguration(stateDir: stateDirectory))
+        guest.waitForProgress(seconds: 2, timeout: 20)
+        let truth = guest.reportedRates().suffix(3).reduce(0, +) / 3
+        let reading = try #require(try context.measure(domains: [guest.name], seconds: 1, mode: .auto).first).get()
+        print("ring (65536 entries): read \(reading.megabytesPerSecond) MiB/s, guest reports \(truth) MiB/s")
+        #expect(reading.mode == .dirtyRing)
+        #expect(reading.ringSize == 65536)
+        #expect(reading.vcpuMegabytesPerSecond.count == 1)
+        #expect(reading.megabytesPerSecond > 0)
+        let before = guest.latestProgress()?.second ?? 0
+        guest.waitForProgress(seconds: 2, timeout: 6)
+        #expect((guest.latestProgress()?.second ?? 0) >= before + 2, "the guest stopped after a ring read")
+        #expect(SelftestStore(directory: stateDirectory).load().state == .passed)
+    }
+}
