@@ -7,9 +7,11 @@ public struct CanaryDomain: Equatable, Sendable {
     public var serialPath: String
     /// Ring entries per vCPU: the size this host gives its guests (Nova's default is 4096).
     public var ringSize: Int
-    /// Working set and paced write rate of the guest, MiB and MiB/s.
-    public var workingSetMiB: Int = 32
-    public var rateMiBPerSecond: Int = 50
+    /// Working set and paced write rate of the guest, MiB and MiB/s: four times the pages of a
+    /// 4096-entry ring, rewritten faster than once a second, so one measurement fills the ring
+    /// several times.
+    public var workingSetMiB: Int = 64
+    public var rateMiBPerSecond: Int = 100
 
     public init(name: String, kernelPath: String, serialPath: String, ringSize: Int = 4096) {
         self.name = name

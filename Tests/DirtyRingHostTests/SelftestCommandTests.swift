@@ -3,12 +3,12 @@ import DirtyRingHost
 import Foundation
 import Testing
 
-/// `dirtyring selftest` run as the built CLI against the real libvirtd.
-@Suite("Ring selftest command", .serialized)
-struct SelftestCommandTests {
+/// `dirtyring selftest` run as the built CLI against the real libvirtd; part of the serialized
+/// measurement suite so that its canary does not compete with the measured guests for the CPUs.
+extension MeasurementTests {
     static var cli: String { TestGuest.repositoryRoot + "/.build/debug/dirtyring-cli" }
 
-    static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
+    static func runCLI(_ arguments: [String]) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: cli)
         process.arguments = arguments
@@ -26,17 +26,17 @@ struct SelftestCommandTests {
         #expect(FileManager.default.isExecutableFile(atPath: Self.cli), "build the CLI first: swift build")
         let kernel = try TestGuest.script(["kernel"]).split(whereSeparator: \.isNewline).last.map(String.init) ?? ""
         let stateDirectory = try temporaryStateDirectory()
-        let result = try Self.run(["selftest", "--kernel", kernel, "--state-dir", stateDirectory])
+        let result = try Self.runCLI(["selftest", "--kernel", kernel, "--state-dir", stateDirectory])
         print(result.output)
         #expect(result.status == 1)
         #expect(result.output.contains("ring selftest: failed"))
         #expect(result.output.contains("vCPU 0"))
         #expect(SelftestStore(directory: stateDirectory).load().state == .failed)
         // The canary is gone.
-        let leftovers = try Self.run(["measure", "dirtyring-canary", "--state-dir", stateDirectory])
+        let leftovers = try Self.runCLI(["measure", "dirtyring-canary", "--state-dir", stateDirectory])
         #expect(leftovers.output.contains("no_domain"))
 
-        let cleared = try Self.run(["selftest", "--clear", "--state-dir", stateDirectory])
+        let cleared = try Self.runCLI(["selftest", "--clear", "--state-dir", stateDirectory])
         #expect(cleared.status == 0)
         #expect(cleared.output.contains("ring selftest: unknown"))
         #expect(SelftestStore(directory: stateDirectory).load() == .unknown)
