@@ -1,6 +1,7 @@
 import DirtyRingCore
 import DirtyRingHost
 import Foundation
+import LibvirtClient
 import Testing
 
 /// `dirtyring selftest` run as the built CLI against the real libvirtd; part of the serialized
@@ -33,8 +34,8 @@ extension MeasurementTests {
         #expect(result.output.contains("vCPU 0"))
         #expect(SelftestStore(directory: stateDirectory).load().state == .failed)
         // The canary is gone.
-        let leftovers = try Self.runCLI(["measure", "dirtyring-canary", "--state-dir", stateDirectory])
-        #expect(leftovers.output.contains("no_domain"))
+        let running = try Connection(uri: ContextConfiguration.defaultLibvirtURI).activeDomains().map(\.name)
+        #expect(!running.contains { $0.hasPrefix("dirtyring-canary-") }, "canary left running: \(running)")
 
         let cleared = try Self.runCLI(["selftest", "--clear", "--state-dir", stateDirectory])
         #expect(cleared.status == 0)
