@@ -39,7 +39,8 @@ struct StallDetector {
               after.share >= minimumUserShare,
               after.share >= growthFactor * before.share
         else { return nil }
-        let libvirtDelta = observation.libvirtTimeAfterWindow &- observation.libvirtTimeAtResult
+        let libvirtDelta = observation.libvirtTimeAfterWindow >= observation.libvirtTimeAtResult
+            ? observation.libvirtTimeAfterWindow - observation.libvirtTimeAtResult : 0
         return "vCPU \(observation.vcpu) stopped running its guest after the dirty-ring read: over a "
             + "\(format(windowSeconds)) s window its thread spent \(after.user / 1_000_000) ms of "
             + "\((after.user + after.system) / 1_000_000) ms in QEMU user space (\(percent(after.share)); "
