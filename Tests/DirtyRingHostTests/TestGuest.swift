@@ -52,22 +52,6 @@ final class TestGuest: @unchecked Sendable {
         return text.split(whereSeparator: \.isNewline).compactMap { GuestSerial.latest(text: String($0))?.megabytesPerSecond }
     }
 
-    /// The mean rate the guest reported for the seconds after `second` up to `through` (inclusive),
-    /// waiting for them to be reported; the truth a measurement that started after `second` is
-    /// compared with.
-    func meanRate(after second: Int, through last: Int, timeout: Double = 6) -> Double {
-        let deadline = Date().addingTimeInterval(timeout)
-        while (latestProgress()?.second ?? 0) < last && Date() < deadline {
-            Thread.sleep(forTimeInterval: 0.2)
-        }
-        guard let text = try? String(contentsOfFile: serialPath, encoding: .utf8) else { return 0 }
-        let rates = text.split(whereSeparator: \.isNewline)
-            .compactMap { GuestSerial.latest(text: String($0)) }
-            .filter { $0.second > second && $0.second <= last }
-            .map(\.megabytesPerSecond)
-        return rates.isEmpty ? 0 : rates.reduce(0, +) / Double(rates.count)
-    }
-
     /// Waits until the guest reported `count` more seconds (or `timeout` passed).
     func waitForProgress(seconds count: Int, timeout: Double) {
         let start = latestProgress()?.second ?? 0
