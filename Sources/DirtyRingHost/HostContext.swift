@@ -45,7 +45,8 @@ public final class HostContext: Sendable {
             kvm: KVMProbe.facts(device: configuration.kvmDevice),
             kernelRelease: KernelInfo.release(),
             libvirtVersion: Version(libvirtInteger: Int(versions.0)),
-            qemuVersion: versions.1 == 0 ? nil : Version(libvirtInteger: Int(versions.1)))
+            qemuVersion: versions.1 == 0 ? nil : Version(libvirtInteger: Int(versions.1)),
+            ringSelftest: selftestStore.load())
     }
 }
 
