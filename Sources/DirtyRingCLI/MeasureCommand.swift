@@ -94,23 +94,11 @@ struct MeasureCommand: ParsableCommand {
                     failures.append("\(reference): \(error.kind.rawValue): \(error.message)")
                 }
             }
-            let widths = (0..<7).map { column in rows.map { $0[column].count }.max() ?? 0 }
-            var lines = rows.map { row in
-                zip(row, widths).map { $0.0.padding(to: $0.1) }.joined(separator: "  ")
-                    .reversed().drop { $0 == " " }.reversed().map(String.init).joined()
-            }
-            lines.append(contentsOf: failures)
-            return lines.joined(separator: "\n")
+            return (TextTable(rows: rows).lines() + failures).joined(separator: "\n")
         }
 
         private func number(_ value: Double) -> String {
             value == value.rounded() ? String(Int(value)) : String(value)
         }
-    }
-}
-
-private extension String {
-    func padding(to width: Int) -> String {
-        count >= width ? self : self + String(repeating: " ", count: width - count)
     }
 }

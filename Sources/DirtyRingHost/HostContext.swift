@@ -60,3 +60,16 @@ extension DirtyRingError {
         }
     }
 }
+
+extension HostContext {
+    /// The names of the running guests.
+    public func runningDomainNames() throws(DirtyRingError) -> [String] {
+        let connection = self.connection
+        return try BoundedCall.run("listing running domains", seconds: configuration.timeoutSeconds) {
+            () throws(DirtyRingError) -> [String] in
+            try DirtyRingError.mappingLibvirt { () throws(LibvirtError) in
+                try connection.activeDomains().map(\.name).sorted()
+            }
+        }
+    }
+}
