@@ -17,15 +17,7 @@ struct ForecastTable {
                 failures.append("\(domain)  error: \(error.message)")
             }
         }
-        let widths = header.indices.map { column in
-            ([header] + rows).map { $0[column].count }.max() ?? 0
-        }
-        let lines = ([header] + rows).map { cells in
-            zip(cells, widths).map { cell, width in cell + String(repeating: " ", count: width - cell.count) }
-                .joined(separator: "  ")
-                .trimmingTrailingSpaces()
-        }
-        return (lines + failures).joined(separator: "\n")
+        return (TextTable(rows: [header] + rows).lines() + failures).joined(separator: "\n")
     }
 
     private static func row(_ measurement: DirtyRateMeasurement, _ forecast: Forecast) -> [String] {
@@ -46,13 +38,5 @@ struct ForecastTable {
             forecast.converges ? ForecastText.milliseconds(forecast.downtimeMilliseconds) : "-",
             verdict,
         ]
-    }
-}
-
-private extension String {
-    func trimmingTrailingSpaces() -> String {
-        var text = Substring(self)
-        while text.last == " " { text = text.dropLast() }
-        return String(text)
     }
 }

@@ -30,10 +30,18 @@ struct ProbeTable {
         for reason in ring.reasons {
             rows.append(("  because", reason))
         }
-        let width = rows.map(\.0.count).max() ?? 0
-        return rows.map { label, value in
-            label + String(repeating: " ", count: width - label.count + 2) + value
-        }.joined(separator: "\n")
+        rows.append(("ring selftest", selftestText(report.ringSelftest)))
+        return TextTable(rows: rows.map { [$0.0, $0.1] }).lines().joined(separator: "\n")
+    }
+
+    private func selftestText(_ selftest: RingSelftest) -> String {
+        let when = selftest.checkedAt.map { " (\($0))" } ?? ""
+        switch selftest.state {
+        case .passed: return "passed\(when): dirty-rate measurements may use the ring"
+        case .failed:
+            return "FAILED\(when): ring measurements disabled here; \(selftest.evidence ?? "no evidence recorded")"
+        case .unknown: return "not run (dirtyring selftest): ring measurements not used until it passes"
+        }
     }
 
     private func versionText(_ version: Version?, needs minimum: Version) -> String {

@@ -11,6 +11,14 @@ public struct DirtyRingError: Error, Codable, Equatable, Sendable {
         case kvm
         case timeout
         case `internal`
+        /// The domain named in a measurement does not exist (or stopped).
+        case noDomain = "no_domain"
+        /// A dirty-rate calculation is already running on the domain.
+        case busy
+        /// The domain is migrating out; QEMU refuses a calculation meanwhile.
+        case migrating
+        /// vCPUs stopped making progress after a dirty-ring operation.
+        case stall
     }
 
     /// The category of the failure.

@@ -128,7 +128,8 @@ char *dr_kvm_element(const char *request_json);
  * result:  {"measurements": [{"ok": measurement} | {"error": error}, ...]} in request order.
  * After any dirty-ring operation every vCPU that was running must still progress; a stall is
  * an error of kind "stall" with the evidence, and records selftest state "failed".
- * Bounded by seconds + the context's timeout_seconds.
+ * Bounded by seconds + the context's timeout_seconds (+ 1.5 s when a guest is measured in
+ * dirty-ring mode: a 0.5 s baseline of its vCPU threads before and a 1 s check after).
  */
 char *dr_dirty_rate_measure(dr_context *context, const char *request_json);
 

@@ -8,27 +8,33 @@ public struct ContextConfiguration: Codable, Equatable, Sendable {
     public var kvmDevice: String
     /// Upper bound of every blocking call made through the context, in seconds.
     public var timeoutSeconds: Double
+    /// Where the host's ring selftest verdict is kept across restarts.
+    public var stateDir: String
 
     public static let defaultLibvirtURI = "qemu:///system"
     public static let defaultKVMDevice = "/dev/kvm"
     public static let defaultTimeoutSeconds = 10.0
+    public static let defaultStateDir = "/var/lib/nova-dirtyring"
     /// Bounds accepted for `timeout_seconds`.
     public static let timeoutRange = 0.1...3600.0
 
     public init(
         libvirtURI: String = defaultLibvirtURI,
         kvmDevice: String = defaultKVMDevice,
-        timeoutSeconds: Double = defaultTimeoutSeconds
+        timeoutSeconds: Double = defaultTimeoutSeconds,
+        stateDir: String = defaultStateDir
     ) {
         self.libvirtURI = libvirtURI
         self.kvmDevice = kvmDevice
         self.timeoutSeconds = timeoutSeconds
+        self.stateDir = stateDir
     }
 
     enum CodingKeys: String, CodingKey {
         case libvirtURI = "libvirt_uri"
         case kvmDevice = "kvm_device"
         case timeoutSeconds = "timeout_seconds"
+        case stateDir = "state_dir"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -37,6 +43,7 @@ public struct ContextConfiguration: Codable, Equatable, Sendable {
         kvmDevice = try container.decodeIfPresent(String.self, forKey: .kvmDevice) ?? Self.defaultKVMDevice
         timeoutSeconds =
             try container.decodeIfPresent(Double.self, forKey: .timeoutSeconds) ?? Self.defaultTimeoutSeconds
+        stateDir = try container.decodeIfPresent(String.self, forKey: .stateDir) ?? Self.defaultStateDir
     }
 
     /// Checks the values a caller supplied.
@@ -46,6 +53,10 @@ public struct ContextConfiguration: Codable, Equatable, Sendable {
                 kind: .invalidRequest,
                 message: "timeout_seconds = \(timeoutSeconds) is invalid: must be between "
                     + "\(Self.timeoutRange.lowerBound) and \(Self.timeoutRange.upperBound)")
+        }
+        guard stateDir.hasPrefix("/") else {
+            throw DirtyRingError(
+                kind: .invalidRequest, message: "state_dir = '\(stateDir)' is invalid: must be an absolute path")
         }
         return self
     }

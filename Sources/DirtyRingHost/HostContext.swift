@@ -45,7 +45,8 @@ public final class HostContext: Sendable {
             kvm: KVMProbe.facts(device: configuration.kvmDevice),
             kernelRelease: KernelInfo.release(),
             libvirtVersion: Version(libvirtInteger: Int(versions.0)),
-            qemuVersion: versions.1 == 0 ? nil : Version(libvirtInteger: Int(versions.1)))
+            qemuVersion: versions.1 == 0 ? nil : Version(libvirtInteger: Int(versions.1)),
+            ringSelftest: selftestStore.load())
     }
 }
 
@@ -56,6 +57,19 @@ extension DirtyRingError {
             return try body()
         } catch {
             throw DirtyRingError(kind: .libvirt, message: error.message)
+        }
+    }
+}
+
+extension HostContext {
+    /// The names of the running guests.
+    public func runningDomainNames() throws(DirtyRingError) -> [String] {
+        let connection = self.connection
+        return try BoundedCall.run("listing running domains", seconds: configuration.timeoutSeconds) {
+            () throws(DirtyRingError) -> [String] in
+            try DirtyRingError.mappingLibvirt { () throws(LibvirtError) in
+                try connection.activeDomains().map(\.name).sorted()
+            }
         }
     }
 }

@@ -20,6 +20,15 @@ public struct LibvirtError: Error, Equatable, Sendable, CustomStringConvertible 
     /// Whether the error says the domain does not exist.
     public var isNoDomain: Bool { code == Int32(VIR_ERR_NO_DOMAIN.rawValue) }
 
+    /// Whether libvirt or QEMU says the operation is not supported (for this domain or build).
+    public var isUnsupported: Bool {
+        code == Int32(VIR_ERR_OPERATION_UNSUPPORTED.rawValue) || code == Int32(VIR_ERR_NO_SUPPORT.rawValue)
+            || code == Int32(VIR_ERR_ARGUMENT_UNSUPPORTED.rawValue)
+    }
+
+    /// Whether the operation is not valid in the domain's current state (e.g. not running).
+    public var isOperationInvalid: Bool { code == Int32(VIR_ERR_OPERATION_INVALID.rawValue) }
+
     /// Takes the calling thread's last libvirt error and clears it.
     static func takeLast(operation: String) -> LibvirtError {
         guard let error = virGetLastError() else {
