@@ -13,7 +13,6 @@
 """Fixtures: the real native library and a double of the host probe."""
 
 import copy
-import ctypes
 import os
 import pathlib
 
@@ -86,87 +85,6 @@ class NativeLibrary(fixtures.Fixture):
                 'libdirtyring.so not found at %s: run `swift build` at the '
                 'repository root or set DIRTYRING_LIBRARY' % self.path)
         self.test.flags(library_path=self.path, group='dirtyring')
-        missing = _missing(self.path, PRECHECK_FUNCTIONS)
-        # The pre-flight decision and forecast are always the real library
-        # once it exports them.
-        self.real_precheck = not (set(missing) & set(DECISION_FUNCTIONS))
-        if missing:
-            self.useFixture(_InterimMissingFunctions(missing))
-
-
-# INTERIM (remove when main has them all): the Swift side of these
-# functions is written in parallel and may not be in the library yet.
-PRECHECK_FUNCTIONS = ('dr_dirty_rate_measure', 'dr_migration_forecast',
-                      'dr_precheck_decide')
-DECISION_FUNCTIONS = ('dr_migration_forecast', 'dr_precheck_decide')
-
-
-def _missing(path, names):
-    lib = ctypes.CDLL(path)
-    return tuple(name for name in names if not hasattr(lib, name))
-
-
-class _InterimMissingFunctions(fixtures.Fixture):
-    """INTERIM, until the library exports every pre-flight function.
-
-    Lets the library load without them. dr_dirty_rate_measure is never
-    called under LibvirtFixture (HostProbeDouble replaces the measurement).
-    Without dr_precheck_decide, answers it with canned documents for the
-    two rates the tests use (CALM_RATE converges, DIRTY_RATE does not): not
-    a forecast, and never installed once the library exports it.
-    """
-
-    CANNED = {CALM_RATE: True, DIRTY_RATE: False}
-
-    def __init__(self, missing):
-        super().__init__()
-        self.missing = missing
-
-    def _setUp(self):
-        missing = self.missing
-        self.useFixture(fixtures.MonkeyPatch(
-            'nova_dirtyring.native.REQUIRED_FUNCTIONS',
-            tuple(n for n in native.REQUIRED_FUNCTIONS
-                  if n not in missing)))
-
-        def declare(lib):
-            class Partial(object):
-                def __getattr__(self, name):
-                    if name in missing:
-                        return _Unexported()
-                    return getattr(lib, name)
-            _REAL_DECLARE(Partial())
-
-        self.useFixture(fixtures.MonkeyPatch(
-            'nova_dirtyring.native.Library._declare', staticmethod(declare)))
-        if not set(missing) & set(DECISION_FUNCTIONS):
-            return
-
-        def precheck_decide(library, action, measurement, bandwidth,
-                            max_downtime_ms, deadline_seconds):
-            converges = self.CANNED[measurement['megabytes_per_second']]
-            verdict = 'accept'
-            if not converges and action != 'warn':
-                verdict = action
-            return {'verdict': verdict,
-                    'forecast': {'converges': converges, 'rounds': 3,
-                                 'total_seconds': 2.0, 'bytes_sent': 1,
-                                 'downtime_ms': 1.0, 'floor_seconds': 1.6,
-                                 'limit_megabytes_per_second':
-                                     None if converges else 600.0},
-                    'reason': 'interim canned decision: measured %s MiB/s'
-                              % measurement['megabytes_per_second']}
-
-        self.useFixture(fixtures.MonkeyPatch(
-            'nova_dirtyring.native.Library.precheck_decide',
-            precheck_decide))
-
-
-_REAL_DECLARE = native.Library._declare
-
-
-class _Unexported(object):
-    """Takes the argtypes/restype of a function the library lacks."""
 
 
 def measurement(uuid, rate, memory_mib=2048, vcpus=2, ring_size=4096,

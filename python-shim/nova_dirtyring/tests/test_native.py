@@ -95,19 +95,12 @@ class PrecheckFunctionsTestCase(test.NoDBTestCase):
 
     def setUp(self):
         super().setUp()
-        library = self.useFixture(dr_fixtures.NativeLibrary(self))
-        if not library.real_precheck:
-            self.skipTest('INTERIM: the library does not export the '
-                          'pre-flight functions yet')
-        self.library_missing = dr_fixtures._missing(
-            library.path, dr_fixtures.PRECHECK_FUNCTIONS)
+        self.useFixture(dr_fixtures.NativeLibrary(self))
         self.lib = native.Library(dr_fixtures.library_path())
 
     def test_returned_strings_are_pointers(self):
         for name in ('dr_dirty_rate_measure', 'dr_migration_forecast',
                      'dr_precheck_decide'):
-            if name in self.library_missing:  # INTERIM
-                continue
             self.assertIs(ctypes.c_void_p,
                           getattr(self.lib._lib, name).restype, name)
 
