@@ -84,11 +84,12 @@ struct ForecastCommand: ParsableCommand {
     ) -> ForecastEntry {
         do {
             let measurement = try result.get()
+            let bounds = limits.bounds(
+                memoryMiB: measurement.memoryMiB, assumedBandwidth: assumedBandwidth, noTimeoutDeadline: deadline)
             let parameters = try ForecastParameters(
                 memoryMiB: measurement.memoryMiB, dirtyRate: measurement.megabytesPerSecond,
-                bandwidth: limits.effectiveBandwidth(assumedBandwidth: assumedBandwidth),
-                maxDowntimeMilliseconds: limits.maxDowntimeMilliseconds,
-                deadlineSeconds: limits.deadlineSeconds(memoryMiB: measurement.memoryMiB, noTimeoutDeadline: deadline))
+                bandwidth: bounds.bandwidth, maxDowntimeMilliseconds: bounds.maxDowntimeMilliseconds,
+                deadlineSeconds: bounds.deadlineSeconds)
             return .forecast(measurement, Forecast(parameters))
         } catch {
             return .failed(domain: name, error)

@@ -1,5 +1,5 @@
-/// Nova's `[libvirt]` live-migration settings, as the bounds a forecast is made against.
-public struct NovaMigrationLimits: Equatable, Sendable {
+/// Nova's `[libvirt]` live-migration settings, from which the bounds of a forecast follow.
+public struct NovaMigrationLimits: Codable, Equatable, Sendable {
     /// `live_migration_bandwidth` in MiB/s; 0 means unlimited.
     public var bandwidth: Double
     /// `live_migration_downtime` in milliseconds (the last of Nova's downtime steps).
@@ -20,15 +20,21 @@ public struct NovaMigrationLimits: Equatable, Sendable {
         self.completionTimeoutPerGiB = completionTimeoutPerGiB
     }
 
-    /// The deadline Nova gives a guest of `memoryMiB` before it aborts the migration
-    /// (`completion timeout x max(2, GiB)`), or `noTimeoutDeadline` when the timeout is off.
-    public func deadlineSeconds(memoryMiB: Int, noTimeoutDeadline: Double) -> Double {
-        guard completionTimeoutPerGiB > 0 else { return noTimeoutDeadline }
-        return completionTimeoutPerGiB * max(Self.minimumTimeoutGiB, Double(memoryMiB) / 1024)
+    /// The bounds of a guest of `memoryMiB`: Nova's bandwidth cap (or `assumedBandwidth` when it
+    /// is unlimited), its downtime, and the deadline after which Nova aborts the migration
+    /// (`completion timeout x max(2, GiB)`, or `noTimeoutDeadline` when the timeout is off).
+    public func bounds(memoryMiB: Int, assumedBandwidth: Double, noTimeoutDeadline: Double) -> MigrationBounds {
+        let deadline = completionTimeoutPerGiB > 0
+            ? completionTimeoutPerGiB * max(Self.minimumTimeoutGiB, Double(memoryMiB) / 1024)
+            : noTimeoutDeadline
+        return MigrationBounds(
+            bandwidth: bandwidth > 0 ? bandwidth : assumedBandwidth,
+            maxDowntimeMilliseconds: maxDowntimeMilliseconds, deadlineSeconds: deadline)
     }
 
-    /// The bandwidth to forecast with: Nova's cap, or `assumedBandwidth` when it is unlimited.
-    public func effectiveBandwidth(assumedBandwidth: Double) -> Double {
-        bandwidth > 0 ? bandwidth : assumedBandwidth
+    enum CodingKeys: String, CodingKey {
+        case bandwidth = "live_migration_bandwidth"
+        case maxDowntimeMilliseconds = "live_migration_downtime"
+        case completionTimeoutPerGiB = "live_migration_completion_timeout"
     }
 }

@@ -1,30 +1,32 @@
 /// The pre-flight check of a live migration: from a measured dirty rate, forecast the pre-copy
 /// migration and decide, by the configured action, whether it goes ahead.
 public enum PrecheckDecision {
-    /// The request of `dr_precheck_decide`.
+    /// The request of `dr_precheck_decide`: the measurement and Nova's own settings.
     public struct Request: Decodable, Sendable {
         public var action: PrecheckAction
         public var measurement: DirtyRateMeasurement
-        public var bandwidthMegabytesPerSecond: Double
-        public var maxDowntimeMilliseconds: Double
-        public var deadlineSeconds: Double
+        /// Nova's `[libvirt]` live-migration options.
+        public var libvirt: NovaMigrationLimits
+        /// MiB/s assumed when Nova's bandwidth is 0 (unlimited).
+        public var assumedBandwidth: Double
+        /// The deadline when Nova's completion timeout is 0 (none).
+        public var noTimeoutDeadlineSeconds: Double
 
         public init(
-            action: PrecheckAction, measurement: DirtyRateMeasurement, bandwidthMegabytesPerSecond: Double,
-            maxDowntimeMilliseconds: Double, deadlineSeconds: Double
+            action: PrecheckAction, measurement: DirtyRateMeasurement, libvirt: NovaMigrationLimits,
+            assumedBandwidth: Double, noTimeoutDeadlineSeconds: Double
         ) {
             self.action = action
             self.measurement = measurement
-            self.bandwidthMegabytesPerSecond = bandwidthMegabytesPerSecond
-            self.maxDowntimeMilliseconds = maxDowntimeMilliseconds
-            self.deadlineSeconds = deadlineSeconds
+            self.libvirt = libvirt
+            self.assumedBandwidth = assumedBandwidth
+            self.noTimeoutDeadlineSeconds = noTimeoutDeadlineSeconds
         }
 
         enum CodingKeys: String, CodingKey {
-            case action, measurement
-            case bandwidthMegabytesPerSecond = "bandwidth_megabytes_per_second"
-            case maxDowntimeMilliseconds = "max_downtime_ms"
-            case deadlineSeconds = "deadline_seconds"
+            case action, measurement, libvirt
+            case assumedBandwidth = "assumed_bandwidth_megabytes_per_second"
+            case noTimeoutDeadlineSeconds = "no_timeout_deadline_seconds"
         }
     }
 
@@ -32,13 +34,18 @@ public enum PrecheckDecision {
     public struct Result: Codable, Equatable, Sendable {
         public var verdict: PrecheckVerdict
         public var forecast: Forecast
-        /// One line for an operator: measured rate, bandwidth, forecast, and what would make it
-        /// pass.
+        /// The bandwidth, downtime and deadline the forecast was made against.
+        public var bounds: MigrationBounds
+        /// One line for an operator: what the forecast says, the measured rate, bandwidth and
+        /// memory, and what would make it pass (Nova's `[libvirt]` options by name). A refusal
+        /// fits, after Nova's "Migration pre-check error: ", in the 255 characters Nova keeps of
+        /// an instance action event's details.
         public var reason: String
 
-        public init(verdict: PrecheckVerdict, forecast: Forecast, reason: String) {
+        public init(verdict: PrecheckVerdict, forecast: Forecast, bounds: MigrationBounds, reason: String) {
             self.verdict = verdict
             self.forecast = forecast
+            self.bounds = bounds
             self.reason = reason
         }
     }
@@ -50,10 +57,16 @@ public enum PrecheckDecision {
         var fields = ForecastParameters.FieldNames()
         fields.memory = "measurement.memory_mib"
         fields.dirtyRate = "measurement.megabytes_per_second"
+        fields.bandwidth = "bandwidth (libvirt.live_migration_bandwidth, or assumed_bandwidth_megabytes_per_second when 0)"
+        fields.maxDowntime = "libvirt.live_migration_downtime"
+        fields.deadline = "deadline (libvirt.live_migration_completion_timeout, or no_timeout_deadline_seconds when 0)"
+        let bounds = request.libvirt.bounds(
+            memoryMiB: request.measurement.memoryMiB, assumedBandwidth: request.assumedBandwidth,
+            noTimeoutDeadline: request.noTimeoutDeadlineSeconds)
         let parameters = try ForecastParameters(
             memoryMiB: request.measurement.memoryMiB, dirtyRate: request.measurement.megabytesPerSecond,
-            bandwidth: request.bandwidthMegabytesPerSecond, maxDowntimeMilliseconds: request.maxDowntimeMilliseconds,
-            deadlineSeconds: request.deadlineSeconds, fields: fields)
+            bandwidth: bounds.bandwidth, maxDowntimeMilliseconds: bounds.maxDowntimeMilliseconds,
+            deadlineSeconds: bounds.deadlineSeconds, fields: fields)
         let forecast = Forecast(parameters)
         let verdict: PrecheckVerdict = switch (forecast.converges, request.action) {
         case (true, _), (false, .warn): .accept
@@ -61,7 +74,7 @@ public enum PrecheckDecision {
         case (false, .reject): .reject
         }
         return Result(
-            verdict: verdict, forecast: forecast,
+            verdict: verdict, forecast: forecast, bounds: bounds,
             reason: reason(request.measurement, parameters, forecast, action: request.action))
     }
 
@@ -69,25 +82,23 @@ public enum PrecheckDecision {
         _ measurement: DirtyRateMeasurement, _ parameters: ForecastParameters, _ forecast: Forecast,
         action: PrecheckAction
     ) -> String {
-        let situation = "guest \(measurement.domain) dirties \(ForecastText.rate(parameters.dirtyRate)) "
-            + "(measured over \(measurement.periodSeconds) s, \(measurement.mode.rawValue)) "
-            + "against \(ForecastText.rate(parameters.bandwidth)) of bandwidth: "
-            + "a pre-copy migration of \(parameters.memoryMiB) MiB"
+        let facts = "dirties \(ForecastText.rate(parameters.dirtyRate)) "
+            + "(\(measurement.mode.rawValue), \(measurement.periodSeconds) s), "
+            + "link \(ForecastText.rate(parameters.bandwidth)), \(parameters.memoryMiB) MiB"
         guard !forecast.converges else {
-            return situation + " converges in about \(ForecastText.seconds(forecast.totalSeconds)) "
-                + "in \(forecast.rounds) round\(forecast.rounds == 1 ? "" : "s") "
-                + "with \(ForecastText.milliseconds(forecast.downtimeMilliseconds)) downtime"
+            return "converges in about \(ForecastText.seconds(forecast.totalSeconds)) "
+                + "in \(forecast.rounds) round\(forecast.rounds == 1 ? "" : "s"), "
+                + "\(ForecastText.milliseconds(forecast.downtimeMilliseconds)) downtime: " + facts
         }
-        let failure = situation + " would not converge within \(ForecastText.seconds(parameters.deadlineSeconds)) "
-            + "(max downtime \(ForecastText.milliseconds(parameters.maxDowntimeMilliseconds)))"
+        let failure = "would not converge in \(ForecastText.seconds(parameters.deadlineSeconds)): " + facts
+            + ", downtime \(ForecastText.milliseconds(parameters.maxDowntimeMilliseconds))"
         guard let limit = forecast.limitMegabytesPerSecond else {
-            return failure + " even if the guest stopped writing: copying its memory once takes "
-                + "\(ForecastText.seconds(forecast.floorSeconds)); it needs more bandwidth "
-                + "([libvirt] live_migration_bandwidth) or a longer [libvirt] live_migration_completion_timeout"
+            return failure + "; even idle, one copy takes \(ForecastText.seconds(forecast.floorSeconds)): "
+                + "needs more live_migration_bandwidth/_completion_timeout"
                 + outcome(action, limit: nil)
         }
-        return failure + "; it would converge with a dirty-rate limit of \(ForecastText.limit(limit)), "
-            + "more bandwidth ([libvirt] live_migration_bandwidth), or a longer [libvirt] live_migration_downtime"
+        return failure + "; passes with dirty-rate limit \(ForecastText.limit(limit)) "
+            + "or more live_migration_bandwidth/_downtime"
             + outcome(action, limit: limit)
     }
 
@@ -95,12 +106,11 @@ public enum PrecheckDecision {
     private static func outcome(_ action: PrecheckAction, limit: Double?) -> String {
         switch action {
         case .warn:
-            "; migrating anyway (action warn): it may be aborted at the deadline"
+            "; migrating anyway (warn)"
         case .throttle:
-            limit.map { "; migrating with the dirty rate limited to \(ForecastText.limit($0))" }
-                ?? "; migrating anyway (action throttle): no dirty-rate limit is enough"
+            limit == nil ? "; migrating anyway, no limit helps (throttle)" : "; migrating throttled (throttle)"
         case .reject:
-            "; migration refused (action reject)"
+            "; refused (reject)"
         }
     }
 }

@@ -151,14 +151,20 @@ char *dr_migration_forecast(const char *request_json);
 /**
  * Decides what the pre-flight check does with a measurement (pure).
  * request: {"action": "warn"|"throttle"|"reject", "measurement": measurement,
- *           "bandwidth_megabytes_per_second": number, "max_downtime_ms": number,
- *           "deadline_seconds": number}   (ranges as for dr_migration_forecast)
+ *           "libvirt": {"live_migration_bandwidth": MiB/s (0: unlimited),
+ *                       "live_migration_downtime": ms,
+ *                       "live_migration_completion_timeout": s per GiB (0: none)},
+ *           "assumed_bandwidth_megabytes_per_second": number (used when the bandwidth is 0),
+ *           "no_timeout_deadline_seconds": number (used when the timeout is 0)}
+ * The bounds follow Nova's own rules: the deadline is the completion timeout times the guest's
+ * memory in GiB, at least 2 GiB (ranges then as for dr_migration_forecast).
  * verdict: accept when the forecast converges; otherwise accept for warn, throttle for
  *          throttle (apply forecast.limit_megabytes_per_second; when null no limit is enough),
  *          reject for reject.
  * result:  {"verdict": "accept"|"throttle"|"reject", "forecast": forecast,
- *           "reason": str (one line: measured rate, bandwidth, forecast, and what would make it
- *           pass)}
+ *           "bounds": {"bandwidth_megabytes_per_second", "max_downtime_ms", "deadline_seconds"},
+ *           "reason": str (one line whose key facts fit in Nova's 255-character event details:
+ *           forecast, measured rate, bandwidth, memory, and what would make it pass)}
  */
 char *dr_precheck_decide(const char *request_json);
 

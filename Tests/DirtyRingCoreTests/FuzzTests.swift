@@ -11,7 +11,7 @@ import Testing
         #"{"config": {"ring_mode": "on"}, "host": \#(Fixture.json(Fixture.unusableHost)), "host_name": "cmp-2", "instance_ring_size": 4096}"#,
         #"{"kvm_xml": "<kvm><hidden state='on'/><dirty-ring state='on' size='1024'/></kvm>", "ring_size": 4096}"#,
         #"{"memory_mib": 2048, "dirty_rate_megabytes_per_second": 120.5, "bandwidth_megabytes_per_second": 100, "max_downtime_ms": 500, "deadline_seconds": 1600, "working_set_mib": 512}"#,
-        #"{"action": "throttle", "bandwidth_megabytes_per_second": 100, "max_downtime_ms": 500, "deadline_seconds": 1600, "measurement": \#(Fixture.json(PrecheckTests.measurement(rate: 120)))}"#,
+        #"{"action": "throttle", \#(PrecheckTests.libvirtJSON), "measurement": \#(Fixture.json(PrecheckTests.measurement(rate: 120)))}"#,
         "", "null", "[]", "{}", String(repeating: "[", count: 100_000), String(repeating: "{\"a\":", count: 10_000),
         #"{"config": {"ring_size": 1e400}}"#, #"{"config": {"ring_size": -9223372036854775809}}"#,
     ]

@@ -60,7 +60,7 @@ struct ABIFuzzTests {
             #"{"kvm_xml": "<kvm><hidden state='on'/></kvm>", "ring_size": 4096}"#,
             #"{"config": {}, "host_name": "h", "instance_ring_size": 4096, "host": {}}"#,
             #"{"memory_mib": 2048, "dirty_rate_megabytes_per_second": 120, "bandwidth_megabytes_per_second": 100, "max_downtime_ms": 500, "deadline_seconds": 1600}"#,
-            #"{"action": "reject", "bandwidth_megabytes_per_second": 100, "max_downtime_ms": 500, "deadline_seconds": 1600, "measurement": {"domain": "d", "uuid": "u", "mode": "dirty-bitmap", "period_seconds": 1, "megabytes_per_second": 120, "vcpu_megabytes_per_second": [], "memory_mib": 2048, "vcpus": 1, "ring_size": 0, "measured_at": "2026-11-28T04:24:19Z"}}"#,
+            #"{"action": "reject", "libvirt": {"live_migration_bandwidth": 0, "live_migration_downtime": 500, "live_migration_completion_timeout": 800}, "assumed_bandwidth_megabytes_per_second": 1250, "no_timeout_deadline_seconds": 600, "measurement": {"domain": "d", "uuid": "u", "mode": "dirty-bitmap", "period_seconds": 1, "megabytes_per_second": 120, "vcpu_megabytes_per_second": [], "memory_mib": 2048, "vcpus": 1, "ring_size": 0, "measured_at": "2026-11-28T04:24:19Z"}}"#,
         ]
         let alphabet = Array(#"{}[]":,<>/='0123456789-eE.truefalsnul kvm\ "#.utf8)
         for round in 0..<3000 {

@@ -20,7 +20,6 @@ import time
 
 from lxml import etree
 from oslo_log import log as logging
-from oslo_utils import units
 
 import nova.conf
 from nova import exception
@@ -109,7 +108,7 @@ class PrecheckDecision(object):
     """What the pre-flight check decided for one instance's migration."""
 
     def __init__(self, instance_uuid, action, source, verdict, forecast,
-                 reason, measurement, request, decided_at):
+                 reason, measurement, bounds, decided_at):
         self.instance_uuid = instance_uuid
         self.action = action          # warn | throttle | reject
         self.source = source          # flavor | host
@@ -117,7 +116,7 @@ class PrecheckDecision(object):
         self.forecast = forecast      # dirtyring.h forecast document
         self.reason = reason          # the library's one line
         self.measurement = measurement
-        self.request = request        # bandwidth, downtime, deadline used
+        self.bounds = bounds          # bandwidth, downtime, deadline used
         self.decided_at = decided_at  # time.monotonic()
 
     @property
@@ -447,26 +446,15 @@ class LibvirtDriver(libvirt_driver.LibvirtDriver):
         return CONF.dirtyring.precheck_action, 'host'
 
     @staticmethod
-    def _dr_precheck_limits(instance, memory_mib):
-        """Bandwidth (MiB/s), max downtime (ms) and deadline (s).
-
-        From Nova's [libvirt] options, as Nova's migration monitor uses them.
-        """
-        bandwidth = CONF.libvirt.live_migration_bandwidth
-        if not bandwidth:
-            bandwidth = CONF.dirtyring.assumed_bandwidth
-        per_gib = CONF.libvirt.live_migration_completion_timeout
-        if per_gib:
-            # As Nova's _live_migration_data_gb: memory, at least 2 GiB.
-            if not memory_mib:
-                memory_mib = instance.flavor.memory_mb
-            data_gb = max(2.0, memory_mib * units.Mi / units.Gi)
-            deadline = int(per_gib * data_gb)
-        else:
-            deadline = CONF.dirtyring.precheck_deadline
-        return {'bandwidth_megabytes_per_second': bandwidth,
-                'max_downtime_ms': CONF.libvirt.live_migration_downtime,
-                'deadline_seconds': deadline}
+    def _dr_nova_migration_options():
+        """Nova's [libvirt] options that bound a live migration."""
+        return {
+            'live_migration_bandwidth':
+                CONF.libvirt.live_migration_bandwidth,
+            'live_migration_downtime': CONF.libvirt.live_migration_downtime,
+            'live_migration_completion_timeout':
+                CONF.libvirt.live_migration_completion_timeout,
+        }
 
     def _dr_measure(self, instance):
         """Measure one guest (blocking): the measurement document.
@@ -513,14 +501,12 @@ class LibvirtDriver(libvirt_driver.LibvirtDriver):
             LOG.debug('Dirty-rate measurement failed after %.1f s',
                       time.monotonic() - started, instance=instance)
             return self._dr_precheck_failed(instance, error)
-        limits = self._dr_precheck_limits(
-            instance, measurement.get('memory_mib'))
         error = None
         try:
             decision = self._dr_library.precheck_decide(
-                action, measurement,
-                limits['bandwidth_megabytes_per_second'],
-                limits['max_downtime_ms'], limits['deadline_seconds'])
+                action, measurement, self._dr_nova_migration_options(),
+                CONF.dirtyring.assumed_bandwidth,
+                CONF.dirtyring.precheck_deadline)
         except native.NativeError as e:
             error = e
         if error is not None:
@@ -544,7 +530,7 @@ class LibvirtDriver(libvirt_driver.LibvirtDriver):
                      verdict, elapsed, instance=instance)
         self._dr_keep_decision(PrecheckDecision(
             instance.uuid, action, source, verdict, forecast, reason,
-            measurement, limits, time.monotonic()))
+            measurement, decision.get('bounds'), time.monotonic()))
         return None
 
     # Live migration: the decision kept for the migration that follows.

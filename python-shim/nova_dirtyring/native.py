@@ -276,21 +276,25 @@ class Library(object):
             'deadline_seconds': deadline_seconds,
         })
 
-    def precheck_decide(self, action, measurement, bandwidth,
-                        max_downtime_ms, deadline_seconds):
+    def precheck_decide(self, action, measurement, libvirt,
+                        assumed_bandwidth, no_timeout_deadline):
         """Decide what the pre-flight check does with a measurement (pure).
 
         :param action: "warn", "throttle" or "reject"
         :param measurement: a measurement document of dirtyring.h
+        :param libvirt: Nova's live_migration_bandwidth, _downtime and
+            _completion_timeout, keyed by those names
+        :param assumed_bandwidth: MiB/s when Nova's bandwidth is 0
+        :param no_timeout_deadline: seconds when Nova's timeout is 0
         :returns: {"verdict": "accept"|"throttle"|"reject",
-                   "forecast": forecast, "reason": one line}
+                   "forecast": forecast, "bounds": {...}, "reason": one line}
         """
         return self._call_json('dr_precheck_decide', {
             'action': action,
             'measurement': measurement,
-            'bandwidth_megabytes_per_second': bandwidth,
-            'max_downtime_ms': max_downtime_ms,
-            'deadline_seconds': deadline_seconds,
+            'libvirt': libvirt,
+            'assumed_bandwidth_megabytes_per_second': assumed_bandwidth,
+            'no_timeout_deadline_seconds': no_timeout_deadline,
         })
 
     # Blocking functions.

@@ -68,6 +68,14 @@ HOST_UNUSABLE = _host(
 HOST_SMALL = _host(True, 2048)
 
 
+# Nova's [libvirt] defaults for the options that bound a live migration.
+NOVA_MIGRATION_DEFAULTS = {
+    'live_migration_bandwidth': 0,
+    'live_migration_downtime': 500,
+    'live_migration_completion_timeout': 800,
+}
+
+
 class NativeLibrary(fixtures.Fixture):
     """Points [dirtyring] library_path at the real libdirtyring.so.
 

@@ -115,8 +115,8 @@ class PrecheckFunctionsTestCase(test.NoDBTestCase):
         for rate, verdict in ((dr_fixtures.CALM_RATE, 'accept'),
                               (dr_fixtures.DIRTY_RATE, 'reject')):
             result = self.lib.precheck_decide(
-                'reject', dr_fixtures.measurement(uuid, rate), 1250, 500,
-                1600)
+                'reject', dr_fixtures.measurement(uuid, rate),
+                dr_fixtures.NOVA_MIGRATION_DEFAULTS, 1250, 600)
             self.assertEqual(verdict, result['verdict'])
             self.assertTrue(result['reason'])
             self.assertNotIn('\n', result['reason'])

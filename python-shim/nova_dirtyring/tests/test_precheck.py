@@ -45,11 +45,14 @@ class PrecheckTestBase(test_driver.DriverTestBase):
         self.stub_out('nova.virt.libvirt.driver.LibvirtDriver.'
                       'check_can_live_migrate_source', parent_check)
         self.decide_calls = []
+        self.decide_results = []
         real_decide = native.Library.precheck_decide
 
         def spy(library, *args):
             self.decide_calls.append(args)
-            return real_decide(library, *args)
+            result = real_decide(library, *args)
+            self.decide_results.append(result)
+            return result
 
         self.stub_out('nova_dirtyring.native.Library.precheck_decide', spy)
         self.drvr = self._driver()
@@ -145,7 +148,7 @@ class ActionTestCase(PrecheckTestBase):
         reason = self.drvr._dr_library.precheck_decide(
             'reject', dr_fixtures.measurement(
                 instance.uuid, dr_fixtures.DIRTY_RATE),
-            1250, 500, 1600)['reason']
+            dr_fixtures.NOVA_MIGRATION_DEFAULTS, 1250, 600)['reason']
         msg = self._refused(instance)
         self.assertIn(' '.join(reason.split()), msg)
         self.assertNotIn('\n', msg)
@@ -244,11 +247,13 @@ class MeasurementFailureTestCase(PrecheckTestBase):
 class LimitsTestCase(PrecheckTestBase):
 
     def _limits(self, memory_mib=2048):
+        # Nova's options go to the library as they are; the bounds it
+        # used come back with the decision.
         self._check(self._guest(dr_fixtures.CALM_RATE,
                                 memory_mib=memory_mib))
-        action, measurement, bandwidth, downtime, deadline = \
-            self.decide_calls[-1]
-        return bandwidth, downtime, deadline
+        bounds = self.decide_results[-1]['bounds']
+        return (bounds['bandwidth_megabytes_per_second'],
+                bounds['max_downtime_ms'], bounds['deadline_seconds'])
 
     def test_nova_defaults(self):
         # bandwidth 0 (unlimited) -> assumed_bandwidth; downtime 500 ms;
