@@ -12,7 +12,12 @@ struct ConnectionOptions: ParsableArguments {
     @Option(help: "Upper bound of each libvirt call, in seconds.")
     var timeout: Double = ContextConfiguration.defaultTimeoutSeconds
 
+    @Option(help: "Where the host's ring selftest verdict is kept.")
+    var stateDir: String = ContextConfiguration.defaultStateDir
+
     var configuration: ContextConfiguration {
-        ContextConfiguration(libvirtURI: uri, kvmDevice: kvmDevice, timeoutSeconds: timeout)
+        var configuration = ContextConfiguration(libvirtURI: uri, kvmDevice: kvmDevice, timeoutSeconds: timeout)
+        configuration.stateDir = stateDir
+        return configuration
     }
 }

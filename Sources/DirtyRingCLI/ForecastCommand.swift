@@ -41,8 +41,6 @@ struct ForecastCommand: ParsableCommand {
     @Option(help: "Measurement period in seconds (1-60).")
     var seconds: Int = 1
 
-    @Option(help: "Where the host's ring selftest verdict is kept.")
-    var stateDir: String = ContextConfiguration.defaultStateDir
 
     @OptionGroup var connection: ConnectionOptions
 
@@ -56,8 +54,7 @@ struct ForecastCommand: ParsableCommand {
     }
 
     func run() throws {
-        var configuration = connection.configuration
-        configuration.stateDir = stateDir
+        let configuration = connection.configuration
         let limits = NovaMigrationLimits(
             bandwidth: bandwidth, maxDowntimeMilliseconds: downtime, completionTimeoutPerGiB: completionTimeout)
         let entries = try CommandFailure.wrap { () throws(DirtyRingError) -> [ForecastEntry] in
@@ -68,10 +65,8 @@ struct ForecastCommand: ParsableCommand {
             return zip(names, results).map { name, result in entry(name, result, limits) }
         }
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             let sorted = ForecastEntry.sortedByMigrationCost(entries).map(JSONEntry.init)
-            print(String(decoding: try encoder.encode(sorted), as: UTF8.self))
+            try JSONOutput.print(sorted)
         } else if entries.isEmpty {
             print("no running guests")
         } else {

@@ -27,8 +27,6 @@ struct MeasureCommand: ParsableCommand {
     @Option(help: "auto, page-sampling, dirty-bitmap or dirty-ring.")
     var mode: String = RequestedDirtyRateMode.auto.rawValue
 
-    @Option(help: "Where the host's ring selftest verdict is kept.")
-    var stateDir: String = ContextConfiguration.defaultStateDir
 
     @OptionGroup var connection: ConnectionOptions
 
@@ -43,8 +41,7 @@ struct MeasureCommand: ParsableCommand {
     }
 
     func run() throws {
-        var configuration = connection.configuration
-        configuration.stateDir = stateDir
+        let configuration = connection.configuration
         let requested = RequestedDirtyRateMode(rawValue: mode) ?? .auto
         let showProgress = isatty(STDERR_FILENO) == 1
         if showProgress {
@@ -55,9 +52,7 @@ struct MeasureCommand: ParsableCommand {
         }
         if showProgress { Self.writeError("\r\u{1B}[K") }
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(MeasureRequest.Response(results)), as: UTF8.self))
+            try JSONOutput.print(MeasureRequest.Response(results))
         } else {
             print(Table(references: domains, results: results).render())
         }

@@ -20,9 +20,7 @@ struct ProbeCommand: ParsableCommand {
             try HostContext.open(connection.configuration).probe()
         }
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+            try JSONOutput.print(report)
         } else {
             print(ProbeTable(report: report).render())
         }

@@ -19,10 +19,7 @@ struct SelftestCommand: ParsableCommand {
     var kernel: String?
 
     @Option(help: "Ring entries per vCPU of the canary: the size this host gives its guests.")
-    var ringSize: Int = 4096
-
-    @Option(help: "Where the verdict is kept.")
-    var stateDir: String = ContextConfiguration.defaultStateDir
+    var ringSize: Int = RingSize.default.entries
 
     @Flag(help: "Forget the recorded verdict (after fixing the host): the state becomes unknown.")
     var clear = false
@@ -35,17 +32,16 @@ struct SelftestCommand: ParsableCommand {
     static let kernelDirectory = "/var/lib/libvirt/boot"
 
     func validate() throws {
-        guard (1024...65536).contains(ringSize), ringSize & (ringSize - 1) == 0 else {
-            throw ValidationError("--ring-size must be a power of two between 1024 and 65536")
+        guard RingSize(entries: ringSize) != nil else {
+            throw ValidationError("--ring-size \(ringSize) is invalid: \(RingSize.requirement)")
         }
     }
 
     func run() throws {
-        var configuration = connection.configuration
-        configuration.stateDir = stateDir
+        let configuration = connection.configuration
         let verdict: RingSelftest
         if clear {
-            try CommandFailure.wrap { () throws(DirtyRingError) in try SelftestStore(directory: stateDir).clear() }
+            try CommandFailure.wrap { () throws(DirtyRingError) in try SelftestStore(directory: connection.stateDir).clear() }
             verdict = .unknown
         } else {
             let kernelPath = try kernel ?? Self.newestKernel()
@@ -54,9 +50,7 @@ struct SelftestCommand: ParsableCommand {
             }
         }
         if json {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-            print(String(decoding: try encoder.encode(verdict), as: UTF8.self))
+            try JSONOutput.print(verdict)
         } else {
             print("ring selftest: \(verdict.state.rawValue)" + (verdict.checkedAt.map { " at \($0)" } ?? ""))
             if let evidence = verdict.evidence { print(evidence) }
