@@ -112,6 +112,18 @@ or ``/dev/kvm`` (for example the host probe at nova-compute start). A call
 that takes longer fails with a timeout error instead of blocking nova-
 compute.
 """),
+    cfg.StrOpt(
+        'state_dir',
+        default='/var/lib/nova-dirtyring',
+        help="""
+Absolute path of the directory where this host's dirty-ring selftest verdict
+is kept (``ring-selftest.json``, written by ``dirtyring selftest`` and by the
+library when a dirty-ring read stalls a guest's vCPU). Dirty-rate measurements
+use the dirty ring only while the verdict there is ``passed``; a ``failed``
+verdict stays until an operator runs ``dirtyring selftest --clear``. Must be
+writable by nova-compute and the same directory the ``dirtyring`` command uses
+(its ``--state-dir``).
+"""),
 ]
 
 

@@ -184,7 +184,8 @@ class LibvirtDriver(libvirt_driver.LibvirtDriver):
         return self._dr_library.open_context(
             {'libvirt_uri': self._uri(),
              'kvm_device': '/dev/kvm',
-             'timeout_seconds': CONF.dirtyring.libvirt_call_timeout},
+             'timeout_seconds': CONF.dirtyring.libvirt_call_timeout,
+             'state_dir': CONF.dirtyring.state_dir},
             pointer)
 
     def init_host(self, host):

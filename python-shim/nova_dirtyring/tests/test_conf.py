@@ -57,7 +57,8 @@ class SampleConfigTestCase(test.NoDBTestCase):
         self.assertEqual('dirtyring', group.name)
         self.assertEqual(
             ['library_path', 'ring_mode', 'ring_size',
-             'libvirt_call_timeout', 'precheck_action', 'precheck_seconds',
+             'libvirt_call_timeout', 'state_dir', 'precheck_action',
+             'precheck_seconds',
              'precheck_fail_closed', 'assumed_bandwidth',
              'precheck_deadline'], [o.name for o in opts])
         for opt in opts:
@@ -67,6 +68,7 @@ class SampleConfigTestCase(test.NoDBTestCase):
         self.assertEqual('auto', defaults['ring_mode'])
         self.assertEqual(4096, defaults['ring_size'])
         self.assertEqual(10, defaults['libvirt_call_timeout'])
+        self.assertEqual('/var/lib/nova-dirtyring', defaults['state_dir'])
         self.assertEqual('warn', defaults['precheck_action'])
         self.assertEqual(1, defaults['precheck_seconds'])
         self.assertFalse(defaults['precheck_fail_closed'])

@@ -259,6 +259,14 @@ class HostTestCase(DriverTestBase):
         self._guest_config(drvr, self._instance())
         self.assertEqual(1, context.probes)
 
+    def test_context_uses_configured_state_dir(self):
+        self.flags(state_dir='/srv/dirtyring-state', libvirt_call_timeout=4,
+                   group='dirtyring')
+        self._driver()
+        config, _, _ = self.probe.contexts[0]
+        self.assertEqual('/srv/dirtyring-state', config['state_dir'])
+        self.assertEqual(4, config['timeout_seconds'])
+
     def test_trait_reported_when_offered(self):
         drvr = self._driver()
         self.assertIs(True, drvr.static_traits[driver.TRAIT])
