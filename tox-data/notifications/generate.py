@@ -1,0 +1,214 @@
+#!/usr/bin/env python3
+"""Generate the oslo.messaging notification fixtures with oslo itself.
+
+Every event of the issue 4 catalogue is sent through a real
+``oslo_messaging.Notifier`` (driver ``messagingv2``, rabbit driver over
+kombu's in-memory transport); kombu's ``Producer._publish`` is intercepted so
+the exact body bytes and AMQP properties oslo hands to the broker are written
+to ``<name>.json`` (body, no trailing newline).  ``message_id``,
+``_unique_id`` and the timestamp are pinned from ``inputs.json``.
+
+``inputs.json`` holds the inputs (the Swift tests encode the same inputs and
+compare byte for byte); ``publish.json`` holds what oslo declared and sent.
+
+Usage: generate.py [OUTPUT_DIR]   (default: this directory)
+"""
+
+import datetime
+import json
+import os
+import sys
+import uuid
+from unittest import mock
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+HOST = 'cmp-7'
+INSTANCE = '6f3a1c2e-9b4d-4e8f-a1b2-c3d4e5f60718'
+NAMESPACE = 'nova-dirtyring'
+VERSION = '1.0'
+
+MEASUREMENT = {
+    'instance_uuid': INSTANCE,
+    'host': HOST,
+    'mode': 'dirty-ring',
+    'megabytes_per_second': 120.5,
+    'vcpu_megabytes_per_second': [60.25, 60.25],
+    'period_seconds': 1,
+    'memory_mib': 2048,
+    'vcpus': 2,
+    'ring_size': 4096,
+    'measured_at': '2026-11-28T03:18:09.500000Z',
+}
+
+
+def precheck(action, reason, downtime, iterations):
+    return {
+        'instance_uuid': INSTANCE,
+        'host': HOST,
+        'action': action,
+        'reason': reason,
+        'measurement': MEASUREMENT,
+        'bandwidth_megabytes_per_second': 100.0,
+        'max_downtime_ms': 500,
+        'forecast': {
+            'converges': action == 'accept',
+            'iterations': iterations,
+            'downtime_ms': downtime,
+            'total_seconds': 1e-05 if action == 'accept' else 1.5e+16,
+        },
+    }
+
+
+# (name, event_type, priority, versioned object name, payload)
+CATALOGUE = [
+    ('dirty_rate_measure', 'instance.dirty_rate.measure', 'INFO',
+     'DirtyRateMeasurementPayload', MEASUREMENT),
+    ('precheck_accept', 'instance.live_migration_precheck.accept', 'INFO',
+     'LiveMigrationPrecheckPayload',
+     precheck('accept', 'converges within the downtime', 312.5, 4)),
+    ('precheck_throttle', 'instance.live_migration_precheck.throttle',
+     'INFO', 'LiveMigrationPrecheckPayload',
+     precheck('throttle', 'dirty rate 120.5 MB/s > bandwidth 100.0 MB/s',
+              None, 30)),
+    ('precheck_reject', 'instance.live_migration_precheck.reject', 'WARN',
+     'LiveMigrationPrecheckPayload',
+     precheck('reject', 'never converges: \u00e9t\u00e9 "quoted" \\ / '
+              '\u2028 \U0001F680 \x01', None, 30)),
+    ('throttle_start', 'instance.live_migration_throttle.start', 'INFO',
+     'LiveMigrationThrottlePayload', {
+         'instance_uuid': INSTANCE, 'host': HOST,
+         'limit_percent': 30, 'limit_megabytes_per_second': 70.0,
+         'reason': 'dirty rate above bandwidth',
+         'measurement': MEASUREMENT}),
+    ('throttle_end', 'instance.live_migration_throttle.end', 'INFO',
+     'LiveMigrationThrottlePayload', {
+         'instance_uuid': INSTANCE, 'host': HOST,
+         'limit_percent': 30, 'limit_megabytes_per_second': 70.0,
+         'reason': 'migration completed',
+         'duration_seconds': 42.0, 'result': 'completed'}),
+    ('dirty_ring_fault', 'compute.dirty_ring.fault', 'ERROR',
+     'DirtyRingFaultPayload', {
+         'instance_uuid': INSTANCE, 'host': HOST,
+         'operation': 'calc-dirty-rate', 'ring_size': 4096,
+         'stalled_vcpus': [1], 'stall_seconds': 5.0,
+         'evidence': {'vcpu_times_ns_before': [1000000, 2000000],
+                      'vcpu_times_ns_after': [9000000, 2000000]},
+         'is_admin': False, 'error': None}),
+]
+
+TIMESTAMP = '2026-11-28 03:18:10.887256'
+TIMESTAMP_ZERO = '2026-11-28 03:18:10'
+
+
+def inputs():
+    """The inputs of every fixture, in a stable order."""
+    result = []
+    for index, (name, event_type, priority, obj, payload) in \
+            enumerate(CATALOGUE):
+        for fmt in ('unversioned', 'versioned'):
+            seq = len(result) + 1
+            if fmt == 'unversioned':
+                topic, publisher = 'notifications', 'compute.' + HOST
+                body = payload
+            else:
+                topic = 'versioned_notifications'
+                publisher = 'nova-compute:' + HOST
+                body = {'nova_object.name': obj,
+                        'nova_object.namespace': NAMESPACE,
+                        'nova_object.version': VERSION,
+                        'nova_object.data': payload}
+            result.append({
+                'name': '%s.%s' % (name, fmt),
+                'topic': topic,
+                'publisher_id': publisher,
+                'event_type': event_type,
+                'priority': priority,
+                'payload': body,
+                'message_id': str(uuid.UUID(int=seq, version=4)),
+                'unique_id': uuid.UUID(int=1000 + seq, version=4).hex,
+                # the last one shows Python dropping ".000000"
+                'timestamp': (TIMESTAMP_ZERO if index == len(CATALOGUE) - 1
+                              and fmt == 'versioned' else TIMESTAMP),
+            })
+    return result
+
+
+def _parse_timestamp(text):
+    fmt = '%Y-%m-%d %H:%M:%S.%f' if '.' in text else '%Y-%m-%d %H:%M:%S'
+    return datetime.datetime.strptime(text, fmt)
+
+
+def publish_with_oslo(item):
+    """Send one notification through oslo.messaging; return what it sent."""
+    import kombu.messaging
+    from oslo_config import cfg
+    import oslo_messaging
+    from oslo_utils import timeutils
+
+    conf = cfg.ConfigOpts()
+    conf([], project='nova')
+    oslo_messaging.set_transport_defaults('nova')
+    transport = oslo_messaging.get_notification_transport(
+        conf, url='kombu+memory:////')
+    captured = []
+
+    def fake_publish(self, body, priority, content_type, content_encoding,
+                     headers, properties, routing_key, mandatory, immediate,
+                     exchange, declare, *args, **kwargs):
+        captured.append({
+            'body': body, 'priority': priority,
+            'content_type': content_type,
+            'content_encoding': content_encoding, 'headers': headers,
+            'properties': dict(properties), 'routing_key': routing_key,
+            'mandatory': mandatory, 'exchange': exchange})
+
+    message_id = mock.Mock(uuid4=lambda: uuid.UUID(item['message_id']))
+    unique_id = mock.Mock(uuid4=lambda: uuid.UUID(hex=item['unique_id']))
+    now = _parse_timestamp(item['timestamp'])
+    try:
+        with mock.patch.object(kombu.messaging.Producer, '_publish',
+                               fake_publish), \
+                mock.patch('oslo_messaging.notify.notifier.uuid',
+                           message_id), \
+                mock.patch('oslo_messaging._drivers.amqp.uuid', unique_id), \
+                mock.patch.object(timeutils, 'utcnow', lambda: now):
+            notifier = oslo_messaging.Notifier(
+                transport, publisher_id=item['publisher_id'],
+                driver='messagingv2', topics=[item['topic']])
+            method = getattr(notifier, item['priority'].lower())
+            method({}, item['event_type'], item['payload'])
+    finally:
+        transport.cleanup()
+    if len(captured) != 1:
+        raise RuntimeError('oslo published %d messages for %s'
+                           % (len(captured), item['name']))
+    sent = captured[0]
+    if isinstance(sent['body'], str):
+        sent['body'] = sent['body'].encode(sent['content_encoding'])
+    return sent
+
+
+def generate(directory):
+    """Write inputs.json, publish.json and one body file per input."""
+    items = inputs()
+    publish = []
+    for item in items:
+        sent = publish_with_oslo(item)
+        with open(os.path.join(directory, item['name'] + '.json'),
+                  'wb') as out:
+            out.write(sent['body'])
+        body = sent.pop('body')
+        sent['name'] = item['name']
+        sent['body_bytes'] = len(body)
+        publish.append(sent)
+    with open(os.path.join(directory, 'inputs.json'), 'w') as out:
+        json.dump(items, out, indent=1)
+        out.write('\n')
+    with open(os.path.join(directory, 'publish.json'), 'w') as out:
+        json.dump(publish, out, indent=1, sort_keys=True)
+        out.write('\n')
+    return items
+
+
+if __name__ == '__main__':
+    generate(sys.argv[1] if len(sys.argv) > 1 else HERE)
