@@ -18,8 +18,8 @@ import datetime
 import json
 import os
 import sys
-import uuid
 from unittest import mock
+import uuid
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 HOST = 'cmp-7'
@@ -188,6 +188,33 @@ def publish_with_oslo(item):
     return sent
 
 
+def float_table():
+    """Doubles as bit patterns with Python's json.dumps text for each."""
+    import random
+    import struct
+    rng = random.Random(20261128)
+    values = [0.0, -0.0, 1.0, -1.0, 100.0, 0.1, 0.5, 1e-05, 0.0001,
+              1e-4 * 0.99, 1.5e+16, 1e16, 9999999999999998.0, 1e15,
+              123456789012345.67, 1e22, 1e23, 5e-324,
+              2.2250738585072014e-308, 1.7976931348623157e308,
+              float('nan'), float('inf'), float('-inf'), 120.5, 60.25, 1 / 3,
+              2 / 3, 0.30000000000000004, 1e-07, 12345678.9, 3.14159e-10]
+    for exponent in range(-30, 30):
+        values += [10.0 ** exponent, 1.5 * 10.0 ** exponent,
+                   -1.234567 * 10.0 ** exponent]
+    for _ in range(3000):
+        bits = rng.getrandbits(64)
+        value = struct.unpack('<d', struct.pack('<Q', bits))[0]
+        values.append(value)
+        values.append(rng.uniform(-1e6, 1e6))
+        values.append(round(rng.uniform(0, 10000), rng.randint(0, 6)))
+    lines = []
+    for value in values:
+        bits = struct.unpack('<Q', struct.pack('<d', value))[0]
+        lines.append('%016x %s\n' % (bits, json.dumps(value)))
+    return ''.join(lines)
+
+
 def generate(directory):
     """Write inputs.json, publish.json and one body file per input."""
     items = inputs()
@@ -201,6 +228,8 @@ def generate(directory):
         sent['name'] = item['name']
         sent['body_bytes'] = len(body)
         publish.append(sent)
+    with open(os.path.join(directory, 'floats.txt'), 'w') as out:
+        out.write(float_table())
     with open(os.path.join(directory, 'inputs.json'), 'w') as out:
         json.dump(items, out, indent=1)
         out.write('\n')
