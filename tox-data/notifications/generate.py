@@ -215,6 +215,100 @@ def float_table():
     return ''.join(lines)
 
 
+TRANSPORT_URLS = [
+    'rabbit://user:pass@h1:5672,user2:pass2@h2:5671/vhost'
+    '?ssl=1&heartbeat_timeout_threshold=60',
+    'rabbit://nova:s3cr%40t%2C%3F@[::1]:5672,nova:x@[fe80::1]:5671/',
+    'rabbit://nova:a%2Fb@h/',
+    'rabbit://nova:x@[fe80::1%25eth0]/',
+    'rabbit://u:p@h',
+    'rabbit://u:p@h/',
+    'rabbit://u:p@h//',
+    'rabbit://u:p@h/%2F',
+    'rabbit://u:p@h/a%252Fb',
+    'rabbit://u:p@h/caf%C3%A9',
+    'RABBIT://u:p@Host.Example:05672/v',
+    'rabbit://h1,h2:5673,[::2]:5674/',
+    'rabbit://user@h/',
+    'rabbit://:pw@h/',
+    'rabbit://u:p:with:colons@h/',
+    'rabbit://u:p@with@at@h/',
+    'rabbit://u%3Au:p%3Ap@h:0/',
+    'rabbit:///',
+    'rabbit://',
+    'rabbit://u:p@h1,,h2/',
+    'rabbit://u:p@2001:db8::1/',
+    'kombu://u:p@h/',
+    'kombu+amqp://u:p@h/',
+    'kombu+memory://u:p@h/',
+    'amqp://u:p@h/',
+    'rabbit://u:p@h/?ssl=true&ssl_ca_file=%2Fetc%2Fca.pem&ssl=false',
+    'rabbit://u:p@h/?amqp_durable_queues=yes&rabbit_quorum_queue=ON'
+    '&rabbit_quorum_delivery_limit=5&empty=',
+    'rabbit://u:p@h/v?kombu_failover_strategy=shuffle#fragment',
+    'rabbit://u:p+q@h/a+b?hostname=a+b',
+    'rabbit://u:p@h:99999/',
+    'rabbit://u:p@h:abc/',
+    'rabbit://u:p@[::1/',
+    'rabbit://u:p@[::1]x/',
+    'rabbit://u:p@h/?no_such_option=1',
+    'rabbit://u:p@h/?ssl=maybe',
+    'rabbit://u:p@h/?rabbit_interval_max=0',
+    'no-scheme-here',
+]
+
+
+def transport_url_table():
+    """What oslo (and kombu under it) makes of each transport URL."""
+    import kombu
+    from oslo_config import cfg
+    import oslo_messaging
+    from oslo_messaging._drivers import common
+    from oslo_messaging._drivers import impl_rabbit
+    from oslo_messaging import opts
+    conf = cfg.ConfigOpts()
+    conf([], project='nova')
+    for group, options in opts.list_opts():
+        if group == 'oslo_messaging_rabbit':
+            conf.register_opts(options, group=group)
+    table = []
+    for text in TRANSPORT_URLS:
+        row = {'url': text}
+        try:
+            url = oslo_messaging.TransportURL.parse(conf, text)
+            if url.transport not in ('rabbit', 'kombu+amqp',
+                                     'kombu+pyamqp'):
+                raise ValueError('not RabbitMQ')
+            proxy = common.ConfigOptsProxy(conf, url, 'oslo_messaging_rabbit')
+            rabbit = proxy.oslo_messaging_rabbit
+            hosts = url.hosts or [oslo_messaging.transport.TransportHost('')]
+            defaults = {} if url.hosts else {
+                'default_username': 'guest', 'default_password': 'guest',
+                'default_hostname': 'localhost'}
+            brokers = []
+            for host in hosts:
+                kombu_url = impl_rabbit.Connection._transform_transport_url(
+                    None, url, host, **defaults)
+                connection = kombu.Connection(kombu_url)
+                brokers.append({
+                    'hostname': connection.hostname or 'localhost',
+                    'port': connection.port,
+                    'username': connection.userid or 'guest',
+                    'password': connection.password or 'guest',
+                    'virtual_host': connection.virtual_host})
+            row['scheme'] = url.transport
+            row['brokers'] = brokers
+            row['query'] = [[key, value] for key, value in url.query.items()]
+            row['options'] = {name: getattr(rabbit, name) for name in (
+                'ssl', 'ssl_ca_file', 'heartbeat_timeout_threshold',
+                'amqp_durable_queues', 'rabbit_quorum_queue',
+                'rabbit_quorum_delivery_limit', 'kombu_failover_strategy')}
+        except Exception as error:
+            row['error'] = type(error).__name__
+        table.append(row)
+    return table
+
+
 def generate(directory):
     """Write inputs.json, publish.json and one body file per input."""
     items = inputs()
@@ -228,6 +322,9 @@ def generate(directory):
         sent['name'] = item['name']
         sent['body_bytes'] = len(body)
         publish.append(sent)
+    with open(os.path.join(directory, 'transport_urls.json'), 'w') as out:
+        json.dump(transport_url_table(), out, indent=1)
+        out.write('\n')
     with open(os.path.join(directory, 'floats.txt'), 'w') as out:
         out.write(float_table())
     with open(os.path.join(directory, 'inputs.json'), 'w') as out:

@@ -1,5 +1,5 @@
 /// A `transport_url` as oslo.messaging reads it (`TransportURL.parse`, then the rabbit driver's
-/// `Connection.__init__` and kombu), for `rabbit://` and `kombu://` / `kombu+<x>://`:
+/// `Connection.__init__` and kombu), for `rabbit://` (and `kombu+amqp://`, `kombu+pyamqp://`):
 ///
 ///     rabbit://user:pass@h1:5672,user2:pass2@[::1]:5671/vhost?ssl=1&heartbeat_timeout_threshold=60
 ///
@@ -7,7 +7,8 @@
 ///   fails over round-robin). Each host has its own credentials: `user:pass@` is split at the
 ///   last `@` and the first `:`, both percent-decoded. A host without credentials does not
 ///   inherit another's: it logs in as kombu's default `guest`/`guest`.
-/// - `[v6]` or `[v6]:port` for IPv6; a bare address with several `:` is IPv6 without a port;
+/// - `[v6]` or `[v6]:port` for IPv6 (`[fe80::1%25eth0]` for a zone); host names are ASCII lower
+///   cased and percent-decoded as kombu does; a bare address with several `:` is IPv6 without a port;
 ///   the port defaults to 5672 (also for port 0, as oslo's `port or 5672`); an empty host name is
 ///   kombu's `localhost`. No host at all is `guest:guest@localhost:5672`.
 /// - The virtual host is the path after the first `/`, percent-decoded by oslo and then again by
@@ -39,7 +40,7 @@ public struct TransportURL: Equatable, Sendable {
         public var address: String { (isIPv6 ? "[\(hostname)]" : hostname) + ":\(port)" }
     }
 
-    /// Lower case, as `urlparse` returns it: `rabbit`, `kombu` or `kombu+<transport>`.
+    /// Lower case, as `urlparse` returns it: one of `schemes`.
     public var scheme: String
     /// In URL order; never empty.
     public var hosts: [Host]
@@ -57,6 +58,10 @@ public struct TransportURL: Equatable, Sendable {
 
     public static let option = "[oslo_messaging_notifications] transport_url"
 
+    /// The schemes oslo loads the rabbit driver for and kombu then connects to RabbitMQ with
+    /// (`kombu://` alone fails in kombu; `amqp://` has no oslo driver).
+    public static let schemes: Set<String> = ["rabbit", "kombu+amqp", "kombu+pyamqp"]
+
     /// - Parameter option: the option the URL came from, for errors
     ///   (`[oslo_messaging_notifications] transport_url` or `[DEFAULT] transport_url`).
     public static func parse(_ text: String, option: String = Self.option) throws(DirtyRingError) -> TransportURL {
@@ -72,7 +77,7 @@ public struct TransportURL: Equatable, Sendable {
             throw failure("no scheme specified")
         }
         let scheme = schemeText.lowercased()
-        guard scheme == "rabbit" || scheme == "kombu" || scheme.hasPrefix("kombu+") else {
+        guard Self.schemes.contains(scheme) else {
             throw failure("transport \(scheme) is not RabbitMQ (rabbit://)")
         }
         var rest = trimmed[trimmed.index(after: colon)...]
@@ -108,7 +113,10 @@ public struct TransportURL: Equatable, Sendable {
                 }
             }
             let (hostname, port) = try hostAndPort(hostPart, failure: failure)
-            hosts.append(Host(hostname: hostname.isEmpty ? "localhost" : hostname,
+            // kombu reads the host name through `urlparse(...).hostname`: ASCII lower case,
+            // then percent-decoded (an IPv6 zone `%25eth0` is `%eth0`).
+            let name = PercentDecoding.unquote(String(hostname.map { $0.isASCII ? Character($0.lowercased()) : $0 }))
+            hosts.append(Host(hostname: name.isEmpty ? "localhost" : name,
                               port: port ?? Host.defaultPort, username: username, password: password))
         }
         if hosts.isEmpty {
