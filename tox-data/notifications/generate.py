@@ -258,6 +258,71 @@ TRANSPORT_URLS = [
 ]
 
 
+ROUTE_OPTIONS = [
+    {},
+    {'amqp_durable_queues': 'true'},
+    {'amqp_auto_delete': 'true'},
+    {'rabbit_ha_queues': 'true'},
+    {'rabbit_quorum_queue': 'true', 'rabbit_quorum_delivery_limit': '5',
+     'rabbit_quorum_max_memory_length': '10',
+     'rabbit_quorum_max_memory_bytes': '3000000000'},
+    {'rabbit_quorum_queue': 'true', 'amqp_durable_queues': 'false',
+     'amqp_auto_delete': 'true'},
+]
+
+
+def route_table():
+    """What oslo declares for a notification under each option set."""
+    import kombu.entity
+    import kombu.messaging
+    from oslo_config import cfg
+    import oslo_messaging
+
+    table = []
+    for options in ROUTE_OPTIONS:
+        declared = []
+
+        def exchange_declare(self, *args, **kwargs):
+            declared.append(('exchange', {
+                'name': self.name, 'type': self.type,
+                'durable': self.durable, 'auto_delete': self.auto_delete,
+                'passive': self.passive,
+                'arguments': self.arguments or {}}))
+
+        def queue_declare(self, *args, **kwargs):
+            declared.append(('queue', {
+                'name': self.name, 'durable': self.durable,
+                'auto_delete': self.auto_delete, 'exclusive': self.exclusive,
+                'arguments': [[k, v] for k, v in
+                              (self.queue_arguments or {}).items()],
+                'binding_key': self.routing_key,
+                'binding_exchange': self.exchange.name}))
+
+        conf = cfg.ConfigOpts()
+        conf([], project='nova')
+        oslo_messaging.set_transport_defaults('nova')
+        query = '&'.join('%s=%s' % item for item in options.items())
+        transport = oslo_messaging.get_notification_transport(
+            conf, url='kombu+memory:////' + ('?' + query if query else ''))
+        try:
+            with mock.patch.object(kombu.entity.Exchange, 'declare',
+                                   exchange_declare), \
+                    mock.patch.object(kombu.entity.Queue, 'declare',
+                                      queue_declare), \
+                    mock.patch.object(kombu.messaging.Producer, '_publish'):
+                notifier = oslo_messaging.Notifier(
+                    transport, publisher_id='compute.cmp-7',
+                    driver='messagingv2', topics=['notifications'])
+                notifier.warn({}, 'compute.dirty_ring.fault', {})
+        finally:
+            transport.cleanup()
+        row = {'options': options}
+        for kind, values in declared:
+            row.setdefault(kind, values)
+        table.append(row)
+    return table
+
+
 def transport_url_table():
     """What oslo (and kombu under it) makes of each transport URL."""
     import kombu
@@ -324,6 +389,9 @@ def generate(directory):
         publish.append(sent)
     with open(os.path.join(directory, 'transport_urls.json'), 'w') as out:
         json.dump(transport_url_table(), out, indent=1)
+        out.write('\n')
+    with open(os.path.join(directory, 'routes.json'), 'w') as out:
+        json.dump(route_table(), out, indent=1)
         out.write('\n')
     with open(os.path.join(directory, 'floats.txt'), 'w') as out:
         out.write(float_table())
