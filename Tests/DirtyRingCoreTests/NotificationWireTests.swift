@@ -86,6 +86,21 @@ import Testing
         }
     }
 
+    /// The measure event built from a measurement is the fixture's payload.
+    @Test func measurePayloadFromAMeasurement() throws {
+        let measurement = DirtyRateMeasurement(
+            domain: "instance-0000002a", uuid: "6f3a1c2e-9b4d-4e8f-a1b2-c3d4e5f60718", mode: .dirtyRing,
+            periodSeconds: 1, megabytesPerSecond: 120.5, vcpuMegabytesPerSecond: [60.25, 60.25], memoryMiB: 2048,
+            vcpus: 2, ringSize: 4096, measuredAt: "2026-11-28T03:18:09Z")
+        let data = DirtyRateMeasurePayload.data(measurement, host: "cmp-7", tenantID: "8d2c4a1f0e9b4c7d8a6b5c4d3e2f1a0b",
+                                                userID: "f1e2d3c4b5a697887766554433221100")
+        for item in try Self.inputs() where Self.string(item["event_type"]) == NotificationEvent.dirtyRateMeasure.rawValue {
+            let format = try #require(NotificationFormat(rawValue: String(Self.string(item["name"]).split(separator: ".").last ?? "")))
+            #expect(format.payload(for: .dirtyRateMeasure, data: data) == item["payload"])
+            #expect(try Self.notification(item).body == Self.text(Self.string(item["name"]) + ".json"))
+        }
+    }
+
     @Test func pythonFloatReprMatchesPythonOnTheTable() throws {
         var checked = 0
         for line in try Self.text("floats.txt").split(separator: "\n") {

@@ -24,11 +24,15 @@ import uuid
 HERE = os.path.dirname(os.path.abspath(__file__))
 HOST = 'cmp-7'
 INSTANCE = '6f3a1c2e-9b4d-4e8f-a1b2-c3d4e5f60718'
+TENANT = '8d2c4a1f0e9b4c7d8a6b5c4d3e2f1a0b'
+USER = 'f1e2d3c4b5a697887766554433221100'
 NAMESPACE = 'nova-dirtyring'
 VERSION = '1.0'
 
 MEASUREMENT = {
     'instance_uuid': INSTANCE,
+    'tenant_id': TENANT,
+    'user_id': USER,
     'host': HOST,
     'mode': 'dirty-ring',
     'megabytes_per_second': 120.5,
@@ -37,13 +41,15 @@ MEASUREMENT = {
     'memory_mib': 2048,
     'vcpus': 2,
     'ring_size': 4096,
-    'measured_at': '2026-11-28T03:18:09.500000Z',
+    'measured_at': '2026-11-28T03:18:09Z',
 }
 
 
 def precheck(action, reason, downtime, iterations):
     return {
         'instance_uuid': INSTANCE,
+        'tenant_id': TENANT,
+        'user_id': USER,
         'host': HOST,
         'action': action,
         'reason': reason,
@@ -76,19 +82,22 @@ CATALOGUE = [
               '\u2028 \U0001F680 \x01', None, 30)),
     ('throttle_start', 'instance.live_migration_throttle.start', 'INFO',
      'LiveMigrationThrottlePayload', {
-         'instance_uuid': INSTANCE, 'host': HOST,
+         'instance_uuid': INSTANCE, 'tenant_id': TENANT, 'user_id': USER,
+         'host': HOST,
          'limit_percent': 30, 'limit_megabytes_per_second': 70.0,
          'reason': 'dirty rate above bandwidth',
          'measurement': MEASUREMENT}),
     ('throttle_end', 'instance.live_migration_throttle.end', 'INFO',
      'LiveMigrationThrottlePayload', {
-         'instance_uuid': INSTANCE, 'host': HOST,
+         'instance_uuid': INSTANCE, 'tenant_id': TENANT, 'user_id': USER,
+         'host': HOST,
          'limit_percent': 30, 'limit_megabytes_per_second': 70.0,
          'reason': 'migration completed',
          'duration_seconds': 42.0, 'result': 'completed'}),
     ('dirty_ring_fault', 'compute.dirty_ring.fault', 'ERROR',
      'DirtyRingFaultPayload', {
-         'instance_uuid': INSTANCE, 'host': HOST,
+         'instance_uuid': INSTANCE, 'tenant_id': TENANT, 'user_id': USER,
+         'host': HOST,
          'operation': 'calc-dirty-rate', 'ring_size': 4096,
          'stalled_vcpus': [1], 'stall_seconds': 5.0,
          'evidence': {'vcpu_times_ns_before': [1000000, 2000000],
