@@ -138,7 +138,14 @@ def inputs():
                 # the last one shows Python dropping ".000000"
                 'timestamp': (TIMESTAMP_ZERO if index == len(CATALOGUE) - 1
                               and fmt == 'versioned' else TIMESTAMP),
+                'driver': 'messagingv2',
             })
+    # message format 1.0 (driver "messaging"): the message without envelope
+    legacy = dict(result[0], name='dirty_rate_measure.unversioned.v1',
+                  driver='messaging',
+                  message_id=str(uuid.UUID(int=99, version=4)),
+                  unique_id=uuid.UUID(int=1099, version=4).hex)
+    result.append(legacy)
     return result
 
 
@@ -183,7 +190,7 @@ def publish_with_oslo(item):
                 mock.patch.object(timeutils, 'utcnow', lambda: now):
             notifier = oslo_messaging.Notifier(
                 transport, publisher_id=item['publisher_id'],
-                driver='messagingv2', topics=[item['topic']])
+                driver=item['driver'], topics=[item['topic']])
             method = getattr(notifier, item['priority'].lower())
             method({}, item['event_type'], item['payload'])
     finally:
