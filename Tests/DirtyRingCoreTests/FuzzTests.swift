@@ -14,12 +14,14 @@ import Testing
         #"{"action": "throttle", \#(PrecheckTests.libvirtJSON), "measurement": \#(Fixture.json(PrecheckTests.measurement(rate: 120)))}"#,
         "", "null", "[]", "{}", String(repeating: "[", count: 100_000), String(repeating: "{\"a\":", count: 10_000),
         #"{"config": {"ring_size": 1e400}}"#, #"{"config": {"ring_size": -9223372036854775809}}"#,
+        #"{"event": "instance.dirty_rate.measure", "host": "cmp-7", "data": {"megabytes_per_second": 1.5}, "timestamp_us": 1795835890887256, "options": {"driver": ["messagingv2"], "notification_format": "both", "transport_url": "rabbit://u:p@h/?rabbit_quorum_queue=1"}}"#,
     ]
 
     static let entryPoints: [@Sendable (String) -> String] = [
         ABIRequests.configCheck(json:), ABIRequests.ringDecide(json:),
         ABIRequests.destinationCheck(json:), ABIRequests.kvmElement(json:),
         ABIRequests.migrationForecast(json:), ABIRequests.precheckDecide(json:),
+        NotificationRequests.plan(json:),
     ]
 
     static let tokens = ["{", "}", "[", "]", ":", ",", "\"", "null", "true", "-1", "65536", "1e9", "1e308", "0.0", "-0", "\\u0000", "<", "</kvm>", "&", "<![CDATA[", "\u{FFFF}", "é"]

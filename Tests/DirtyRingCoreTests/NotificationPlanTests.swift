@@ -75,3 +75,66 @@ import Testing
         #expect(throws: DirtyRingError.self) { try Self.plan(config) }
     }
 }
+
+/// Nova's option values and the JSON entry point.
+@Suite struct NotificationOptionsTests {
+    @Test func novaOptionValues() throws {
+        let config = try NotificationConfig(options: OsloJSONParser.parse(#"""
+            {"driver": "messagingv2, log", "topics": ["notifications", "audit"], "retry": "3",
+             "notification_format": "both", "versioned_notifications_topics": "vn",
+             "control_exchange": "openstack", "amqp_durable_queues": "yes", "rabbit_quorum_delivery_limit": 4,
+             "transport_url": "rabbit://nova:S3cret@h/?rabbit_quorum_queue=true"}
+            """#))
+        #expect(config.drivers == [.messagingV2, .other("log")])
+        #expect(config.topics == ["notifications", "audit"] && config.versionedTopics == ["vn"])
+        #expect(config.retry == 3 && config.notificationFormat == .both && config.controlExchange == "openstack")
+        #expect(config.queue.amqpDurableQueues && config.queue.rabbitQuorumQueue)
+        #expect(config.queue.rabbitQuorumDeliveryLimit == 4)
+    }
+
+    @Test(arguments: [
+        (#"{"notification_format": "json"}"#, "[notifications] notification_format"),
+        (#"{"driver": 1}"#, "[oslo_messaging_notifications] driver"),
+        (#"{"topics": [""]}"#, "[oslo_messaging_notifications] topics"),
+        (#"{"amqp_durable_queues": "maybe"}"#, "[oslo_messaging_rabbit] amqp_durable_queues"),
+        (#"{"control_exchange": ""}"#, "[DEFAULT] control_exchange"),
+        (#"{"transport_url": "rabbit://nova:S3cret@h:x/"}"#, "[oslo_messaging_notifications] transport_url"),
+        (#"{"transport_url": "rabbit://nova:S3cret@h/?ssl=2"}"#, "[oslo_messaging_notifications] transport_url"),
+    ])
+    func invalidOptionsNameTheOption(json: String, option: String) throws {
+        do {
+            _ = try NotificationConfig(options: OsloJSONParser.parse(json))
+            Issue.record("accepted \(json)")
+        } catch {
+            #expect(error.kind == .invalidConfig)
+            #expect(error.option == option)
+            #expect(!error.message.contains("S3cret") && !(error.value ?? "").contains("S3cret"))
+        }
+    }
+
+    @Test func quorumAndHAConflict() throws {
+        #expect(throws: DirtyRingError.self) {
+            try NotificationConfig(options: OsloJSONParser.parse(#"{"rabbit_quorum_queue": true, "rabbit_ha_queues": true}"#))
+        }
+        #expect(throws: DirtyRingError.self) { try NotificationConfig(options: OsloJSONParser.parse(#"{"nope": 1}"#)) }
+    }
+
+    @Test func entryPoint() throws {
+        let response = NotificationRequests.plan(json: FuzzTests.seeds.last ?? "")
+        let envelope = try OsloJSONParser.parse(response)
+        guard case .array(let messages)? = envelope["ok"] else {
+            Issue.record("\(response)")
+            return
+        }
+        #expect(messages.count == 2)
+        #expect(messages.first?["routing_key"] == .string("notifications.info"))
+        #expect(messages.last?["routing_key"] == .string("versioned_notifications.info"))
+        #expect(messages.first?["queue_arguments"] == .object([("x-queue-type", .string("quorum"))]))
+        guard case .string(let body)? = messages.first?["body"] else { return }
+        let message = try OsloJSONParser.parse(NotificationWireTests.string(try OsloJSONParser.parse(body)["oslo.message"]))
+        #expect(message["timestamp"] == .string("2026-11-28 03:18:10.887256"))
+        #expect(message["payload"] == .object([("megabytes_per_second", .number(1.5))]))
+        let refused = try OsloJSONParser.parse(NotificationRequests.plan(json: #"{"event": "x"}"#))
+        #expect(refused["error"]?["kind"] == .string("invalid_request"))
+    }
+}
