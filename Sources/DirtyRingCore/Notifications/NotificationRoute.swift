@@ -1,16 +1,22 @@
 /// Everything a publisher declares and sends for one notification topic and priority, exactly
 /// as oslo.messaging's rabbit driver does (`Connection.notify_send` →
-/// `_publish_and_creates_default_queue` → `_publish` → kombu `Producer.publish`):
+/// `_publish_and_creates_default_queue` → `_publish` → kombu `Producer.publish`), once per
+/// connection for the declarations:
 ///
-/// 1. `exchange.declare` (once per connection): `control_exchange`, type `topic`, durable per
+/// 1. `exchange.declare`: `control_exchange`, type `topic`, durable per
 ///    `NotificationQueueOptions.durable`, auto-delete per `amqp_auto_delete`, not passive, not
-///    internal, no arguments. If the broker answers 406 PRECONDITION_FAILED with "inequivalent
-///    arg 'durable'", oslo re-declares it non-durable (`exchangeFallback`) on a new channel.
-/// 2. `queue.declare` (once per connection and routing key): named after the routing key, the
-///    exchange's durable and auto-delete flags, not exclusive, `queueArguments`.
+///    internal, no arguments (kombu's `Queue.declare` declares the exchange first).
+/// 2. `queue.declare`: named after the routing key, the exchange's durable and auto-delete flags,
+///    not exclusive, `queue.arguments`.
 /// 3. `queue.bind` of that queue to the exchange with the routing key, no arguments.
 /// 4. `basic.publish` to the exchange with the routing key, mandatory and immediate off, with
-///    `properties`. oslo waits for the broker's confirm (kombu turns publisher confirms on).
+///    `properties`, and the broker's confirm awaited.
+///
+/// A flag mismatch with an existing exchange or queue gets 406 PRECONDITION_FAILED and closes
+/// the channel. oslo's `_publish` re-declares a non-durable exchange (`exchangeFallback`) on
+/// "inequivalent arg 'durable'", but for notifications the queue declaration fails first and
+/// oslo retries forever; the publisher should report it (it is a configuration error) rather
+/// than loop.
 public struct NotificationRoute: Equatable, Sendable {
     public struct Exchange: Equatable, Sendable {
         public var name: String
