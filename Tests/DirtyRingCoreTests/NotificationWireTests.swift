@@ -163,6 +163,18 @@ import Testing
         #expect(try OsloTimestamp(seconds: seconds, microseconds: microseconds).text == expected)
     }
 
+    @Test func timestampsMatchPythonOnTheTable() throws {
+        var checked = 0
+        for line in try Self.text("timestamps.txt").split(separator: "\n") {
+            let parts = line.split(separator: " ", maxSplits: 2)
+            let seconds = try #require(Int64(parts[0]))
+            let microseconds = try #require(Int(parts[1]))
+            #expect(try OsloTimestamp(seconds: seconds, microseconds: microseconds).text == String(parts[2]), "\(line)")
+            checked += 1
+        }
+        #expect(checked > 2000)
+    }
+
     @Test func timestampRangesAndMicrosecondsSinceEpoch() throws {
         #expect(throws: DirtyRingError.self) { try OsloTimestamp(seconds: 0, microseconds: 1_000_000) }
         #expect(throws: DirtyRingError.self) { try OsloTimestamp(seconds: OsloTimestamp.maximumSeconds + 1, microseconds: 0) }

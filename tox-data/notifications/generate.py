@@ -204,6 +204,24 @@ def publish_with_oslo(item):
     return sent
 
 
+def timestamp_table():
+    """Seconds since the epoch, microseconds and str() of the datetime."""
+    import random
+    rng = random.Random(1128)
+    epoch = datetime.datetime(1970, 1, 1)
+    rows = [(0, 0), (-1, 999999), (951782400, 0), (951868799, 1),
+            (-62135596800, 0), (253402300799, 999999), (4107542400, 0)]
+    for _ in range(2000):
+        rows.append((rng.randint(-62135596800, 253402300799),
+                     rng.choice([0, rng.randint(0, 999999)])))
+    lines = []
+    for seconds, micros in rows:
+        value = epoch + datetime.timedelta(seconds=seconds,
+                                           microseconds=micros)
+        lines.append('%d %d %s\n' % (seconds, micros, value))
+    return ''.join(lines)
+
+
 def float_table():
     """Doubles as bit patterns with Python's json.dumps text for each."""
     import random
@@ -409,6 +427,8 @@ def generate(directory):
     with open(os.path.join(directory, 'routes.json'), 'w') as out:
         json.dump(route_table(), out, indent=1)
         out.write('\n')
+    with open(os.path.join(directory, 'timestamps.txt'), 'w') as out:
+        out.write(timestamp_table())
     with open(os.path.join(directory, 'floats.txt'), 'w') as out:
         out.write(float_table())
     with open(os.path.join(directory, 'inputs.json'), 'w') as out:
