@@ -13,7 +13,8 @@ extension HostContext {
 
     /// Boots a canary guest with the ring, measures it through the ring (up to
     /// `selftestRounds` times, stopping at the first stall), checks after each that its vCPU
-    /// still runs the guest, records the verdict in state_dir and destroys the canary.
+    /// still runs the guest and that the reading is possible for an exact counter (no more than
+    /// its working set per period), records the verdict in state_dir and destroys the canary.
     ///
     /// `ringSize` should be the size this host gives its guests: on the nested KVM this was
     /// written on, a 4096-entry ring livelocks its vCPU after one measurement while a
@@ -62,6 +63,13 @@ extension HostContext {
             switch results.first {
             case .success(let reading):
                 readings.append(reading.megabytesPerSecond)
+                if let overcount = RingReadingBound(workingSetMiB: canary.workingSetMiB, periodSeconds: reading.periodSeconds)
+                    .violation(by: reading.megabytesPerSecond) {
+                    let verdict = RingSelftest(
+                        state: .failed, checkedAt: UTCTime.now(), evidence: "canary \(name): \(overcount)")
+                    try store.save(verdict)
+                    return verdict
+                }
             case .failure(let error) where error.kind == .stall:
                 // measure() has recorded the failure; return what it recorded.
                 let recorded = store.load()
