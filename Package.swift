@@ -54,7 +54,9 @@ let package = Package(
         // Shared by the test targets only: a seeded generator and repository paths.
         .target(name: "DirtyRingTestSupport", path: "Tests/DirtyRingTestSupport"),
         .testTarget(name: "DirtyRingCoreTests", dependencies: ["DirtyRingCore", "DirtyRingTestSupport"]),
-        .testTarget(name: "DirtyRingHostTests", dependencies: ["DirtyRingHost", "HostKVM", "LibvirtClient"]),
+        .testTarget(
+            name: "DirtyRingHostTests",
+            dependencies: ["DirtyRingHost", "HostKVM", "LibvirtClient", "DirtyRingTestSupport"]),
         .testTarget(
             name: "DirtyRingExportTests", dependencies: ["DirtyRingExport", "DirtyRingCore", "DirtyRingTestSupport"]),
     ]

@@ -28,7 +28,7 @@ struct HeaderContractTests {
             #include "\(Self.header.path)"
             int main(void) { return dr_abi_version() == DR_ABI_VERSION ? 0 : 1; }
             """.write(to: source, atomically: true, encoding: .utf8)
-        let result = try Run.process("clang", ["-fsyntax-only", "-Werror", "-Wno-nullability-completeness",
+        let result = try ChildProcess.run("clang", ["-fsyntax-only", "-Werror", "-Wno-nullability-completeness",
                                               "-std=c11", source.path])
         #expect(result.status == 0, "clang: \(result.output)")
     }
@@ -40,14 +40,14 @@ struct HeaderContractTests {
             #include "\(Self.generatedHeader.path)"
             int dr_abi_version(void);
             """.write(to: source, atomically: true, encoding: .utf8)
-        let result = try Run.process("clang", ["-fsyntax-only", "-std=c11", source.path])
+        let result = try ChildProcess.run("clang", ["-fsyntax-only", "-std=c11", source.path])
         #expect(result.status != 0)
     }
 
     @Test("the library exports exactly the functions dirtyring.h declares", arguments: Library.Build.allCases)
     func exportsMatchHeader(build: Library.Build) throws {
         let library = try Library.path(build)
-        let result = try Run.process("nm", ["-D", "--defined-only", library])
+        let result = try ChildProcess.run("nm", ["-D", "--defined-only", library])
         #expect(result.status == 0, "nm: \(result.output)")
         // Global symbols (upper-case type) other than the version node itself ("A").
         let exported = Set(result.output.split(separator: "\n").compactMap { line -> String? in

@@ -1,27 +1,5 @@
 import Foundation
 
-/// Runs tools the tests need.
-enum Run {
-    struct Result {
-        var status: Int32
-        var output: String
-    }
-
-    /// Runs `tool` (looked up on PATH) with `arguments`, capturing standard output and error.
-    static func process(_ tool: String, _ arguments: [String]) throws -> Result {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [tool] + arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, output: String(decoding: data, as: UTF8.self))
-    }
-}
-
 /// The built libdirtyring.so.
 enum Library {
     /// The debug build (`swift build`) and the release build (`-c release -Xswiftc -static-stdlib`).

@@ -1,5 +1,6 @@
 import DirtyRingCore
 import DirtyRingHost
+import DirtyRingTestSupport
 import Foundation
 import Testing
 
@@ -7,14 +8,7 @@ import Testing
 @Suite("Host probe on the real libvirtd")
 struct HostProbeTests {
     static func libvirtdVersion() throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/sbin/libvirtd")
-        process.arguments = ["--version"]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        try process.run()
-        process.waitUntilExit()
-        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let text = try ChildProcess.run("/usr/sbin/libvirtd", ["--version"]).output
         return String(text.split(separator: " ").last ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
     }
 

@@ -1,3 +1,4 @@
+import DirtyRingTestSupport
 import DirtyRingCore
 import DirtyRingHost
 import Foundation
@@ -7,19 +8,10 @@ import Testing
 /// `dirtyring selftest` run as the built CLI against the real libvirtd; part of the serialized
 /// measurement suite so that its canary does not compete with the measured guests for the CPUs.
 extension MeasurementTests {
-    static var cli: String { TestGuest.repositoryRoot + "/.build/debug/dirtyring-cli" }
+    static var cli: String { Repository.root + "/.build/debug/dirtyring-cli" }
 
-    static func runCLI(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: cli)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+    static func runCLI(_ arguments: [String]) throws -> ChildProcess.Result {
+        try ChildProcess.run(cli, arguments)
     }
 
     @Test("the selftest finds this host's dirty-ring fault, records it, and --clear forgets it")

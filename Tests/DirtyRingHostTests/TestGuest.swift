@@ -1,15 +1,10 @@
 import DirtyRingHost
+import DirtyRingTestSupport
 import Foundation
 import Testing
 
 /// A real test guest booted with scripts/guest, destroyed when the test is done with it.
 final class TestGuest: @unchecked Sendable {
-    static let repositoryRoot: String = {
-        var directory = #filePath
-        for _ in 0..<3 { directory = String(directory[..<(directory.lastIndex(of: "/") ?? directory.startIndex)]) }
-        return directory
-    }()
-
     let name: String
 
     private init(name: String) {
@@ -75,7 +70,7 @@ final class TestGuest: @unchecked Sendable {
 
     private static func launch(_ arguments: [String]) throws -> (Process, Pipe) {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: repositoryRoot + "/scripts/guest")
+        process.executableURL = URL(fileURLWithPath: Repository.root + "/scripts/guest")
         process.arguments = arguments
         let pipe = Pipe()
         process.standardOutput = pipe
