@@ -128,6 +128,14 @@ public final class AMQPConnection {
         try checkReply("queue.bind \(queue)")
     }
 
+    /// Deletes an exchange (no error when it does not exist).
+    public func deleteExchange(_ name: String) throws(AMQPError) {
+        let state = try usable()
+        let arena = CArena()
+        amqp_exchange_delete(state, Self.channel, arena.bytes(name), 0)
+        try checkReply("exchange.delete \(name)")
+    }
+
     /// Deletes a queue and the messages in it (no error when it does not exist).
     public func deleteQueue(_ name: String) throws(AMQPError) {
         let state = try usable()
@@ -167,7 +175,7 @@ public final class AMQPConnection {
     /// bounded by the RPC timeout), then releases the socket. Idempotent.
     public func close() {
         guard let state else { return }
-        if failure == nil {
+        if failure == nil || failure?.kind == .channelClosed {
             if channelOpen { _ = amqp_channel_close(state, Self.channel, AMQP_REPLY_SUCCESS) }
             _ = amqp_connection_close(state, AMQP_REPLY_SUCCESS)
         }

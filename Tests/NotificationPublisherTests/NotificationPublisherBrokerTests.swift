@@ -51,7 +51,11 @@ import Testing
         let first = try Fixtures.connection()
         defer { first.close() }
         try first.declareQueue(queue, durable: true, autoDelete: false)
-        defer { try? Fixtures.connection().deleteQueue(queue) }
+        defer {
+            let cleanup = try? Fixtures.connection()
+            try? cleanup?.deleteQueue(queue)
+            cleanup?.close()
+        }
 
         let second = try Fixtures.connection()
         defer { second.close() }
@@ -71,7 +75,12 @@ import Testing
         let setup = try Fixtures.connection()
         defer { setup.close() }
         try setup.declareQueue(topic + ".info", durable: true, autoDelete: false)
-        defer { try? Fixtures.connection().deleteQueue(topic + ".info") }
+        defer {
+            let cleanup = try? Fixtures.connection()
+            try? cleanup?.deleteQueue(topic + ".info")
+            try? cleanup?.deleteExchange(exchange)
+            cleanup?.close()
+        }
 
         var outgoing = try Fixtures.outgoing(try Fixtures.array("inputs.json")[0], exchange: exchange, topic: topic)
         outgoing.route = try NotificationRoute(controlExchange: exchange, topic: topic, priority: .info)
