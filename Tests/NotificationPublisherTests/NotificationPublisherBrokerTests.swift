@@ -92,4 +92,39 @@ import Testing
             (error as? AMQPError)?.replyCode == 406
         }
     }
+
+    @Test func aQuorumQueueRouteIsDeclaredWithItsArgumentsAndDelivers() throws {
+        let exchange = Fixtures.unique("drtest-quorum")
+        var options = NotificationQueueOptions()
+        options.rabbitQuorumQueue = true
+        var outgoing = try Fixtures.outgoing(try Fixtures.array("inputs.json")[0])
+        outgoing.route = try NotificationRoute(controlExchange: exchange, topic: exchange, priority: .info, options: options)
+        #expect(outgoing.route.queue.durable && outgoing.route.queue.arguments.contains { $0.0 == "x-queue-type" })
+        let reader = try Fixtures.connection()
+        defer {
+            try? reader.deleteQueue(outgoing.route.queue.name)
+            try? reader.deleteExchange(exchange)
+            reader.close()
+        }
+        let publisher = try NotificationPublisher.connect(to: Fixtures.broker())
+        defer { publisher.close() }
+        #expect(try publisher.publish(outgoing, confirmTimeout: .seconds(10)) == .ack)
+        #expect(try reader.get(queue: outgoing.route.queue.name)?.body == Array(outgoing.body.utf8))
+    }
+
+    @Test func aMessageTheBrokerRefusesIsNacked() throws {
+        let queue = Fixtures.unique("drtest-full")
+        let connection = try Fixtures.connection()
+        defer {
+            try? connection.deleteQueue(queue)
+            connection.close()
+        }
+        try connection.declareQueue(queue, durable: false, autoDelete: false,
+                                    arguments: [("x-max-length", .integer(0)), ("x-overflow", .string("reject-publish"))])
+        try connection.confirmSelect()
+        let tag = try connection.publish(exchange: "", routingKey: queue, properties: AMQPMessageProperties(), body: [1, 2])
+        #expect(tag == 1)
+        #expect(try connection.waitForConfirm(deliveryTag: tag, timeout: .seconds(5)) == .nack)
+        #expect(throws: AMQPError.self) { try connection.waitForConfirm(deliveryTag: tag, timeout: .seconds(1)) }
+    }
 }
