@@ -5,10 +5,15 @@ import Foundation
 import NotificationPublisher
 import Testing
 
-/// A real oslo.messaging notification listener (`oslo_listener.py` in the venv Python,
-/// `DIRTYRING_PYTHON` or `/work/main/.venv/bin/python`) consumes what our publisher sent.
+/// A real oslo.messaging notification listener (`oslo_listener.py`) consumes what our publisher
+/// sent. Python with oslo.messaging: `DIRTYRING_PYTHON`, else the repository's `.venv` (scripts/test
+/// installs it), else `/work/main/.venv`.
 @Suite struct OsloListenerTests {
-    static let python = ProcessInfo.processInfo.environment["DIRTYRING_PYTHON"] ?? "/work/main/.venv/bin/python"
+    static let python: String = {
+        if let given = ProcessInfo.processInfo.environment["DIRTYRING_PYTHON"] { return given }
+        let repositoryVenv = Repository.path(".venv/bin/python")
+        return FileManager.default.isExecutableFile(atPath: repositoryVenv) ? repositoryVenv : "/work/main/.venv/bin/python"
+    }()
 
     /// What an endpoint saw or should see, in one canonical JSON text.
     static func canonical(_ object: Any) throws -> String {
