@@ -22,16 +22,25 @@ let package = Package(
             pkgConfig: "libvirt",
             providers: [.apt(["libvirt-dev"])]
         ),
+        .systemLibrary(
+            name: "CRabbitMQ",
+            pkgConfig: "librabbitmq",
+            providers: [.apt(["librabbitmq-dev"])]
+        ),
 
         // Typed Swift wrappers that hide the C types.
         .target(name: "LibvirtClient", dependencies: ["CLibvirt"]),
         .target(name: "HostKVM"),
+        .target(name: "AMQPClient", dependencies: ["CRabbitMQ", "DirtyRingCore"]),
 
         // Pure logic: no C.
         .target(name: "DirtyRingCore"),
 
         // The host-facing service that the CLI and the C ABI share.
         .target(name: "DirtyRingHost", dependencies: ["DirtyRingCore", "LibvirtClient", "HostKVM"]),
+
+        // Publishes planned notifications to RabbitMQ and awaits the broker's confirms.
+        .target(name: "NotificationPublisher", dependencies: ["DirtyRingCore", "AMQPClient"]),
 
         // The C ABI: thin `@c` functions, a hand-written header, a linker version script.
         .target(
@@ -59,5 +68,10 @@ let package = Package(
             dependencies: ["DirtyRingHost", "HostKVM", "LibvirtClient", "DirtyRingTestSupport"]),
         .testTarget(
             name: "DirtyRingExportTests", dependencies: ["DirtyRingExport", "DirtyRingCore", "DirtyRingTestSupport"]),
+        .testTarget(
+            name: "NotificationPublisherTests",
+            dependencies: ["NotificationPublisher", "AMQPClient", "DirtyRingCore", "DirtyRingTestSupport"],
+            exclude: ["oslo_listener.py"]
+        ),
     ]
 )

@@ -1,0 +1,74 @@
+import AMQPClient
+@testable import DirtyRingCore
+import DirtyRingTestSupport
+import Foundation
+import NotificationPublisher
+import Testing
+
+/// The committed oslo fixtures (`tox-data/notifications/`) and the test broker.
+enum Fixtures {
+    /// `DIRTYRING_RABBIT_URL` (scripts/lib/rabbitmq.sh exports it as `amqp://`, which oslo would
+    /// read as its AMQP 1.0 driver, so the scheme becomes `rabbit://`), else the loopback broker.
+    static let url: String = {
+        let given = ProcessInfo.processInfo.environment["DIRTYRING_RABBIT_URL"] ?? "rabbit://guest:guest@127.0.0.1:5672/"
+        return given.hasPrefix("amqp://") ? "rabbit://" + given.dropFirst("amqp://".count) : given
+    }()
+
+    static func broker(timeouts: AMQPTimeouts = AMQPTimeouts(connect: .seconds(2), handshake: .seconds(5), rpc: .seconds(5)))
+        throws -> NotificationBroker
+    {
+        try NotificationBroker(url: TransportURL.parse(url), options: RabbitOptions(), timeouts: timeouts)
+    }
+
+    /// A second connection, for reading back and for clean-up.
+    static func connection() throws -> AMQPConnection {
+        let host = try #require(broker().hosts.first)
+        return try AMQPConnection.open(host: host.hostname, port: host.port, virtualHost: broker().virtualHost,
+                                       user: host.loginUsername, password: host.loginPassword)
+    }
+
+    static func text(_ name: String) throws -> String {
+        try String(contentsOfFile: Repository.path("tox-data/notifications/" + name), encoding: .utf8)
+    }
+
+    static func array(_ name: String) throws -> [OsloJSON] {
+        guard case .array(let items) = try OsloJSONParser.parse(text(name)) else { return [] }
+        return items
+    }
+
+    static func string(_ value: OsloJSON?) -> String {
+        if case .string(let text)? = value { return text }
+        return ""
+    }
+
+    /// "YYYY-MM-DD HH:MM:SS[.ffffff]" through the civil calendar.
+    static func timestamp(_ text: String) throws -> OsloTimestamp {
+        let parts = text.split(whereSeparator: { "- :.".contains($0) }).compactMap { Int64($0) }
+        let (y, m, d) = (parts[0], parts[1], parts[2])
+        let yp = m <= 2 ? y - 1 : y
+        let era = (yp >= 0 ? yp : yp - 399) / 400
+        let yoe = yp - era * 400
+        let doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        let days = era * 146_097 + doe - 719_468
+        return try OsloTimestamp(seconds: days * 86_400 + parts[3] * 3600 + parts[4] * 60 + parts[5],
+                                 microseconds: parts.count > 6 ? Int(parts[6]) : 0)
+    }
+
+    /// One `inputs.json` item as the message our publisher sends, on `topic` of `exchange`.
+    static func outgoing(_ item: OsloJSON, exchange: String = "nova", topic: String? = nil) throws -> OutgoingNotification {
+        let priority = try #require(NotificationPriority(rawValue: string(item["priority"])))
+        let notification = try OsloNotification(
+            messageID: string(item["message_id"]), publisherID: string(item["publisher_id"]),
+            eventType: string(item["event_type"]), priority: priority, payload: #require(item["payload"]),
+            timestamp: timestamp(string(item["timestamp"])), uniqueID: string(item["unique_id"]))
+        return OutgoingNotification(
+            route: try NotificationRoute(controlExchange: exchange, topic: topic ?? string(item["topic"]), priority: priority),
+            notification: notification, driver: NotificationDriver(name: string(item["driver"])))
+    }
+
+    /// A name no other test run uses.
+    static func unique(_ prefix: String) -> String {
+        prefix + "-" + UUID().uuidString.prefix(8).lowercased()
+    }
+}
