@@ -7,12 +7,8 @@ import Testing
 
 /// The committed oslo fixtures (`tox-data/notifications/`) and the test broker.
 enum Fixtures {
-    /// `DIRTYRING_RABBIT_URL` (scripts/lib/rabbitmq.sh exports it as `amqp://`, which oslo would
-    /// read as its AMQP 1.0 driver, so the scheme becomes `rabbit://`), else the loopback broker.
-    static let url: String = {
-        let given = ProcessInfo.processInfo.environment["DIRTYRING_RABBIT_URL"] ?? "rabbit://guest:guest@127.0.0.1:5672/"
-        return given.hasPrefix("amqp://") ? "rabbit://" + given.dropFirst("amqp://".count) : given
-    }()
+    /// `DIRTYRING_RABBIT_URL` (exported by scripts/lib/rabbitmq.sh), else the loopback broker.
+    static let url = ProcessInfo.processInfo.environment["DIRTYRING_RABBIT_URL"] ?? "rabbit://guest:guest@127.0.0.1:5672/"
 
     static func broker(timeouts: AMQPTimeouts = AMQPTimeouts(connect: .seconds(2), handshake: .seconds(5), rpc: .seconds(5)))
         throws -> NotificationBroker

@@ -7,13 +7,9 @@ import Testing
 
 /// A real oslo.messaging notification listener (`oslo_listener.py`) consumes what our publisher
 /// sent. Python with oslo.messaging: `DIRTYRING_PYTHON`, else the repository's `.venv` (scripts/test
-/// installs it), else `/work/main/.venv`.
+/// installs it).
 @Suite struct OsloListenerTests {
-    static let python: String = {
-        if let given = ProcessInfo.processInfo.environment["DIRTYRING_PYTHON"] { return given }
-        let repositoryVenv = Repository.path(".venv/bin/python")
-        return FileManager.default.isExecutableFile(atPath: repositoryVenv) ? repositoryVenv : "/work/main/.venv/bin/python"
-    }()
+    static let python = ProcessInfo.processInfo.environment["DIRTYRING_PYTHON"] ?? Repository.path(".venv/bin/python")
 
     /// What an endpoint saw or should see, in one canonical JSON text.
     static func canonical(_ object: Any) throws -> String {

@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Starts the Debian RabbitMQ server (3.10) on a machine without systemd. Sourced; idempotent.
 #   dr_rabbitmq_up   start unless port 5672 already answers; wait for `rabbitmqctl await_startup`
-# Default guest/guest account, vhost /, amqp://guest:guest@127.0.0.1:5672/ (exported as
+# Default guest/guest account, vhost /, rabbit://guest:guest@127.0.0.1:5672/ (exported as
 # DIRTYRING_RABBIT_URL). Tunables: DR_RABBITMQ_TIMEOUT (s, default 90), DR_SKIP_RABBITMQ=1.
 
 # shellcheck source=common.sh
@@ -10,7 +10,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 dr_port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
 
 dr_rabbitmq_up() {
-    export DIRTYRING_RABBIT_URL="amqp://guest:guest@127.0.0.1:5672/"
+    export DIRTYRING_RABBIT_URL="rabbit://guest:guest@127.0.0.1:5672/"  # oslo's transport_url form
     [[ "${DR_SKIP_RABBITMQ:-0}" == 1 ]] && { dr_log "rabbitmq: skipped (DR_SKIP_RABBITMQ=1)"; return 0; }
     dr_port_open 127.0.0.1 5672 && return 0
     command -v rabbitmq-server >/dev/null || dr_die "rabbitmq-server not installed"
