@@ -61,7 +61,7 @@ let package = Package(
         ),
 
         // Shared by the test targets only: a seeded generator and repository paths.
-        .target(name: "DirtyRingTestSupport", path: "Tests/DirtyRingTestSupport"),
+        .target(name: "DirtyRingTestSupport", dependencies: ["DirtyRingCore"], path: "Tests/DirtyRingTestSupport"),
         .testTarget(name: "DirtyRingCoreTests", dependencies: ["DirtyRingCore", "DirtyRingTestSupport"]),
         .testTarget(
             name: "DirtyRingHostTests",

@@ -10,20 +10,6 @@ import Testing
         try String(contentsOfFile: Repository.path("tox-data/notifications/" + name), encoding: .utf8)
     }
 
-    static func timestamp(_ text: String) throws -> OsloTimestamp {
-        // "YYYY-MM-DD HH:MM:SS[.ffffff]" of the fixtures, through the civil calendar.
-        let parts = text.split(whereSeparator: { "- :.".contains($0) }).compactMap { Int64($0) }
-        let (y, m, d) = (parts[0], parts[1], parts[2])
-        let yp = m <= 2 ? y - 1 : y
-        let era = (yp >= 0 ? yp : yp - 399) / 400
-        let yoe = yp - era * 400
-        let doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        let days = era * 146_097 + doe - 719_468
-        return try OsloTimestamp(seconds: days * 86_400 + parts[3] * 3600 + parts[4] * 60 + parts[5],
-                                 microseconds: parts.count > 6 ? Int(parts[6]) : 0)
-    }
-
     static func inputs() throws -> [OsloJSON] {
         guard case .array(let items) = try OsloJSONParser.parse(text("inputs.json")) else { return [] }
         return items
@@ -39,7 +25,7 @@ import Testing
             messageID: string(item["message_id"]), publisherID: string(item["publisher_id"]),
             eventType: string(item["event_type"]),
             priority: #require(NotificationPriority(rawValue: string(item["priority"]))),
-            payload: #require(item["payload"]), timestamp: timestamp(string(item["timestamp"])),
+            payload: #require(item["payload"]), timestamp: FixtureTimestamp.parse(string(item["timestamp"])),
             uniqueID: string(item["unique_id"]))
     }
 

@@ -37,27 +37,13 @@ enum Fixtures {
         return ""
     }
 
-    /// "YYYY-MM-DD HH:MM:SS[.ffffff]" through the civil calendar.
-    static func timestamp(_ text: String) throws -> OsloTimestamp {
-        let parts = text.split(whereSeparator: { "- :.".contains($0) }).compactMap { Int64($0) }
-        let (y, m, d) = (parts[0], parts[1], parts[2])
-        let yp = m <= 2 ? y - 1 : y
-        let era = (yp >= 0 ? yp : yp - 399) / 400
-        let yoe = yp - era * 400
-        let doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
-        let days = era * 146_097 + doe - 719_468
-        return try OsloTimestamp(seconds: days * 86_400 + parts[3] * 3600 + parts[4] * 60 + parts[5],
-                                 microseconds: parts.count > 6 ? Int(parts[6]) : 0)
-    }
-
     /// One `inputs.json` item as the message our publisher sends, on `topic` of `exchange`.
     static func outgoing(_ item: OsloJSON, exchange: String = "nova", topic: String? = nil) throws -> OutgoingNotification {
         let priority = try #require(NotificationPriority(rawValue: string(item["priority"])))
         let notification = try OsloNotification(
             messageID: string(item["message_id"]), publisherID: string(item["publisher_id"]),
             eventType: string(item["event_type"]), priority: priority, payload: #require(item["payload"]),
-            timestamp: timestamp(string(item["timestamp"])), uniqueID: string(item["unique_id"]))
+            timestamp: FixtureTimestamp.parse(string(item["timestamp"])), uniqueID: string(item["unique_id"]))
         return OutgoingNotification(
             route: try NotificationRoute(controlExchange: exchange, topic: topic ?? string(item["topic"]), priority: priority),
             notification: notification, driver: NotificationDriver(name: string(item["driver"])))
