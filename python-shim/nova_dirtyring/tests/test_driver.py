@@ -290,24 +290,24 @@ class HostTestCase(DriverTestBase):
         ptree.add_traits('compute1', *[t for t in traits if traits[t]])
         self.assertTrue(ptree.has_traits('compute1', [driver.TRAIT]))
 
-    def test_ring_mode_on_unusable_host_refuses_start(self):
-        self.flags(ring_mode='on', group='dirtyring')
+    def _init_host_error(self, host):
+        """init_host's refusal on ``host``: one line."""
         drvr = driver.LibvirtDriver(fake.FakeVirtAPI(), False)
-        self.probe.set_host(dr_fixtures.HOST_UNUSABLE)
+        self.probe.set_host(host)
         ex = self.assertRaises(exception.InvalidConfiguration,
                                drvr.init_host, 'compute1')
         msg = str(ex)
         self.assertNotIn('\n', msg)
+        return msg
+
+    def test_ring_mode_on_unusable_host_refuses_start(self):
+        self.flags(ring_mode='on', group='dirtyring')
+        msg = self._init_host_error(dr_fixtures.HOST_UNUSABLE)
         self.assertIn('ring_mode', msg)
 
     def test_ring_size_over_kernel_max_refuses_start(self):
         self.flags(ring_size=8192, group='dirtyring')
-        drvr = driver.LibvirtDriver(fake.FakeVirtAPI(), False)
-        self.probe.set_host(dr_fixtures.HOST_SMALL)
-        ex = self.assertRaises(exception.InvalidConfiguration,
-                               drvr.init_host, 'compute1')
-        msg = str(ex)
-        self.assertNotIn('\n', msg)
+        msg = self._init_host_error(dr_fixtures.HOST_SMALL)
         self.assertIn('ring_size', msg)
         self.assertIn('8192', msg)
         self.assertIn('2048', msg)

@@ -26,12 +26,16 @@ from nova_dirtyring import native
 from nova_dirtyring.tests import dr_fixtures
 
 
-class LibraryTestCase(test.NoDBTestCase):
+class LibraryTestBase(test.NoDBTestCase):
+    """The real libdirtyring.so, loaded as the driver loads it."""
 
     def setUp(self):
         super().setUp()
         self.useFixture(dr_fixtures.NativeLibrary(self))
         self.lib = native.Library(dr_fixtures.library_path())
+
+
+class LibraryTestCase(LibraryTestBase):
 
     def test_abi_version(self):
         self.assertEqual(native.ABI_VERSION, self.lib._lib.dr_abi_version())
@@ -90,13 +94,8 @@ class LibraryTestCase(test.NoDBTestCase):
         self.assertEqual('1024', kvm[0].get('size'))
 
 
-class PrecheckFunctionsTestCase(test.NoDBTestCase):
+class PrecheckFunctionsTestCase(LibraryTestBase):
     """dr_migration_forecast, dr_precheck_decide: the real library."""
-
-    def setUp(self):
-        super().setUp()
-        self.useFixture(dr_fixtures.NativeLibrary(self))
-        self.lib = native.Library(dr_fixtures.library_path())
 
     def test_returned_strings_are_pointers(self):
         for name in ('dr_dirty_rate_measure', 'dr_migration_forecast',
