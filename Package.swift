@@ -36,16 +36,19 @@ let package = Package(
         // Pure logic: no C.
         .target(name: "DirtyRingCore"),
 
-        // The host-facing service that the CLI and the C ABI share.
-        .target(name: "DirtyRingHost", dependencies: ["DirtyRingCore", "LibvirtClient", "HostKVM"]),
+        // Threads and a condition lock on pthreads, for the services below.
+        .target(name: "ThreadSupport"),
 
-        // Publishes planned notifications to RabbitMQ and awaits the broker's confirms.
-        .target(name: "NotificationPublisher", dependencies: ["DirtyRingCore", "AMQPClient"]),
+        // The host-facing service that the CLI and the C ABI share.
+        .target(name: "DirtyRingHost", dependencies: ["DirtyRingCore", "LibvirtClient", "HostKVM", "ThreadSupport"]),
+
+        // Publishes notifications to RabbitMQ: enqueue at once, a background publisher, the spool.
+        .target(name: "NotificationPublisher", dependencies: ["DirtyRingCore", "AMQPClient", "ThreadSupport"]),
 
         // The C ABI: thin `@c` functions, a hand-written header, a linker version script.
         .target(
             name: "DirtyRingExport",
-            dependencies: ["DirtyRingCore", "DirtyRingHost"],
+            dependencies: ["DirtyRingCore", "DirtyRingHost", "NotificationPublisher"],
             exclude: ["dirtyring.h", "dirtyring.map"],
             swiftSettings: [.unsafeFlags(["-emit-clang-header-path", generatedHeader])],
             linkerSettings: [.unsafeFlags(["-Xlinker", "--version-script=\(versionScript)"])]

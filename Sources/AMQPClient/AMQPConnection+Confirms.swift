@@ -66,25 +66,52 @@ extension AMQPConnection {
         let deadline = clock.now.advanced(by: timeout)
         while true {
             if let outcome = settled.removeValue(forKey: deliveryTag) { return outcome }
-            let state = try usable()
             guard unconfirmed.contains(deliveryTag) else {
+                _ = try usable()
                 throw AMQPError(kind: .invalidArgument, text: "no unconfirmed message with delivery tag \(deliveryTag)",
                                 address: address)
             }
             let remaining = clock.now.duration(to: deadline)
             guard remaining > .zero else { return .timeout }
-            var frame = amqp_frame_t()
-            var wait = timeval(remaining)
-            let status = amqp_simple_wait_frame_noblock(state, &frame, &wait)
-            if status == AMQP_STATUS_TIMEOUT.rawValue { continue }
-            guard status == AMQP_STATUS_OK.rawValue else {
-                throw fail(AMQPError(kind: .connectionLost, text: "waiting for confirms: \(Self.statusText(status))",
-                                     address: address))
-            }
-            try handle(frame)
-            amqp_maybe_release_buffers(state)
+            try readFrames(timeout: remaining)
         }
     }
+
+    /// Waits up to `timeout` (zero: not at all) for the broker to send something, then applies
+    /// every frame that has arrived: confirms (collected for `takeConfirms`), connection.blocked
+    /// and unblocked, a close. Sends a heartbeat when one is due and fails with `connectionLost`
+    /// when the broker's heartbeats stopped. Returns whether any frame was read.
+    @discardableResult
+    public func readFrames(timeout: Duration) throws(AMQPError) -> Bool {
+        var wait = timeout
+        var read = false
+        while true {
+            let state = try usable()
+            var frame = amqp_frame_t()
+            var limit = timeval(max(wait, .zero))
+            let status = amqp_simple_wait_frame_noblock(state, &frame, &limit)
+            if status == AMQP_STATUS_TIMEOUT.rawValue { return read }
+            guard status == AMQP_STATUS_OK.rawValue else {
+                throw fail(AMQPError(kind: .connectionLost, text: "reading from the broker: \(Self.statusText(status))",
+                                     address: address))
+            }
+            read = true
+            try handle(frame)
+            amqp_maybe_release_buffers(state)
+            guard amqp_frames_enqueued(state) != 0 || amqp_data_in_buffer(state) != 0 else { return read }
+            wait = .zero
+        }
+    }
+
+    /// The acks and nacks received since the last call, by ascending delivery tag.
+    public func takeConfirms() -> [(deliveryTag: UInt64, outcome: AMQPConfirm)] {
+        let taken = settled.sorted { $0.key < $1.key }.map { (deliveryTag: $0.key, outcome: $0.value) }
+        settled.removeAll()
+        return taken
+    }
+
+    /// Published messages the broker has not acked or nacked yet.
+    public var unconfirmedCount: Int { unconfirmed.count }
 
     /// Applies one asynchronous frame; content frames of returned messages are ignored.
     private func handle(_ frame: amqp_frame_t) throws(AMQPError) {

@@ -38,15 +38,17 @@ public final class AMQPConnection {
     /// - Parameters:
     ///   - host: a name, an IPv4 address or a bare IPv6 address (no brackets).
     ///   - heartbeatSeconds: the heartbeat to propose; 0 disables heartbeats. Heartbeats are
-    ///     only serviced while the caller is inside a call on this connection.
+    ///     only serviced while the caller is inside a call on this connection (`readFrames`).
+    ///   - connectionName: shown by RabbitMQ for this connection; empty for none.
     public static func open(host: String, port: Int, virtualHost: String, user: String, password: String,
-                            tls: AMQPTLS? = nil, heartbeatSeconds: Int = 60,
+                            tls: AMQPTLS? = nil, heartbeatSeconds: Int = 60, connectionName: String = "",
                             timeouts: AMQPTimeouts = AMQPTimeouts()) throws(AMQPError) -> AMQPConnection {
         let address = (host.contains(":") ? "[\(host)]" : host) + ":\(port)"
         func invalid(_ text: String) -> AMQPError { AMQPError(kind: .invalidArgument, text: text, address: address) }
         guard (1...65535).contains(port) else { throw invalid("port must be 1 to 65535") }
         guard (0...65535).contains(heartbeatSeconds) else { throw invalid("heartbeat must be 0 to 65535 seconds") }
-        for (name, value) in [("host", host), ("virtual host", virtualHost), ("user", user), ("password", password)]
+        for (name, value) in [("host", host), ("virtual host", virtualHost), ("user", user), ("password", password),
+                              ("connection name", connectionName)]
         where value.utf8.contains(0) {
             throw invalid("\(name) contains a NUL byte")
         }
@@ -86,8 +88,10 @@ public final class AMQPConnection {
             throw AMQPError(kind: opened == AMQP_STATUS_TIMEOUT.rawValue ? .timeout : .connectFailed,
                             text: connection.scrubbed(statusText(opened)), address: address)
         }
+        connection.boundUnacknowledgedSends(timeouts.unacknowledgedSend)
         let login = dirtyring_amqp_login_plain(state, arena.cString(virtualHost), 0, 131_072, Int32(heartbeatSeconds),
-                                               arena.cString(user), arena.cString(password))
+                                               arena.cString(connectionName), arena.cString(user),
+                                               arena.cString(password))
         if let error = connection.error(from: login) {
             connection.failure = error
             throw AMQPError(kind: error.kind == .timeout ? .timeout : .loginFailed, replyCode: error.replyCode,
@@ -183,6 +187,19 @@ public final class AMQPConnection {
         amqp_destroy_connection(state)
         self.state = nil
         if failure == nil { failure = AMQPError(kind: .closed, text: "connection closed", address: address) }
+    }
+
+    /// Makes the kernel fail the connection when data it sent stays unacknowledged for longer
+    /// than `limit` (TCP_USER_TIMEOUT): rabbitmq-c waits without a bound while a publish is
+    /// written, so a dead peer would otherwise hold the caller until TCP gives up (~15 min).
+    private func boundUnacknowledgedSends(_ limit: Duration) {
+        guard let state else { return }
+        let descriptor = amqp_get_sockfd(state)
+        guard descriptor >= 0 else { return }
+        var milliseconds = UInt32(clamping: limit.components.seconds * 1000
+            + limit.components.attoseconds / 1_000_000_000_000_000)
+        _ = setsockopt(descriptor, Int32(IPPROTO_TCP), TCP_USER_TIMEOUT, &milliseconds,
+                       socklen_t(MemoryLayout<UInt32>.size))
     }
 
     // MARK: - Replies and failures

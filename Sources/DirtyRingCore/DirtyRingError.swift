@@ -29,12 +29,20 @@ public struct DirtyRingError: Error, Codable, Equatable, Sendable {
     public var option: String?
     /// The offending value of `option`; only for `invalidConfig`.
     public var value: String?
+    /// The vCPUs that stopped; only for `stall`.
+    public var stalledVCPUs: [Int]?
 
-    public init(kind: Kind, message: String, option: String? = nil, value: String? = nil) {
+    public init(kind: Kind, message: String, option: String? = nil, value: String? = nil, stalledVCPUs: [Int]? = nil) {
         self.kind = kind
         self.message = message
         self.option = option
         self.value = value
+        self.stalledVCPUs = stalledVCPUs
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case kind, message, option, value
+        case stalledVCPUs = "stalled_vcpus"
     }
 }
 

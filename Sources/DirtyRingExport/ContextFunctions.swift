@@ -11,7 +11,7 @@ import DirtyRingHost
     do {
         let configuration = try ABIRequests.decode(ContextConfiguration.self, from: try requestText(configJSON))
         let context = try HostContext.open(configuration, sharing: libvirtConnection)
-        return ContextHandles.shared.register(context)
+        return contextHandles.register(context)
     } catch {
         errorJSON?.pointee = exportString(ABIRequests.error(error))
         return nil
@@ -20,12 +20,12 @@ import DirtyRingHost
 
 /// Releases a context; see `dr_context_close` in dirtyring.h.
 @c public func dr_context_close(_ context: UnsafeMutableRawPointer?) {
-    ContextHandles.shared.unregister(context)
+    contextHandles.unregister(context)
 }
 
 /// Probes the host; see `dr_host_probe` in dirtyring.h.
 @c public func dr_host_probe(_ context: UnsafeMutableRawPointer?) -> UnsafeMutablePointer<CChar>? {
     exportString(ABIRequests.respond { () throws(DirtyRingError) -> HostReport in
-        try ContextHandles.shared.context(context).probe()
+        try contextHandles.object(context).probe()
     })
 }

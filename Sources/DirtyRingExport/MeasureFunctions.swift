@@ -6,7 +6,7 @@ import DirtyRingHost
     _ context: UnsafeMutableRawPointer?, _ requestJSON: UnsafePointer<CChar>?
 ) -> UnsafeMutablePointer<CChar>? {
     exportString(ABIRequests.respond { () throws(DirtyRingError) -> MeasureRequest.Response in
-        let host = try ContextHandles.shared.context(context)
+        let host = try contextHandles.object(context)
         let request = try ABIRequests.decode(MeasureRequest.self, from: try requestText(requestJSON))
         return MeasureRequest.Response(
             try host.measure(domains: request.domains, seconds: request.seconds, mode: request.mode))

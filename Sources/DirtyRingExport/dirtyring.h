@@ -16,7 +16,8 @@
  *                  "value": "<offending value, only for invalid_config>"}}
  *   kinds: invalid_config, invalid_request, malformed_json, malformed_xml, unsupported,
  *          libvirt, kvm, timeout, internal; for measurements also no_domain, busy (a calc is
- *          already running), migrating, stall (vCPUs stopped progressing).
+ *          already running), migrating, stall (vCPUs stopped progressing; the error then also
+ *          has "stalled_vcpus": [int]).
  * - Functions are thread-safe. None blocks longer than its documented timeout.
  *
  * JSON shapes (field names are stable within one ABI version)
@@ -167,6 +168,62 @@ char *dr_migration_forecast(const char *request_json);
  *           forecast, measured rate, bandwidth, memory, and what would make it pass)}
  */
 char *dr_precheck_decide(const char *request_json);
+
+/** An open notifier: the spool and the background publisher. Opaque. */
+typedef void dr_notifier;
+
+/**
+ * Opens the notifier that publishes the product's notifications as oslo.messaging would for
+ * Nova's configuration. Validates the configuration, opens (creating) and locks the spool, and
+ * starts the background publisher; never waits for the broker.
+ * config: {"host": "[DEFAULT] host",
+ *          "notifications": {"driver": [..], "topics": [..], "retry": int, "transport_url": str|null
+ *                            ([oslo_messaging_notifications]), "notification_format": str,
+ *                            "versioned_notifications_topics": [..] ([notifications]),
+ *                            "control_exchange": str ([DEFAULT])},
+ *          "default_transport_url": "[DEFAULT] transport_url"|null,
+ *          "rabbit": {"<[oslo_messaging_rabbit] option>": value, ...} (unknown options ignored),
+ *          "spool_dir": absolute path, "spool_max_bytes": int (>= 1 MiB),
+ *          "connection_name": str (shown by RabbitMQ)}
+ * When Nova would send nothing (no driver, or only noop/log), the notifier accepts events and
+ * sends nothing, and the spool is not touched. A wrong value is an invalid_config error naming
+ * the option; a transport_url appears only with its password replaced.
+ * Returns NULL on failure and, when error_json is not NULL, stores an error document there.
+ */
+dr_notifier *dr_notifier_open(const char *config_json, char **error_json);
+
+/**
+ * Queues the messages Nova would publish for one event (one per format, driver and topic), and
+ * returns at once: the messages are encoded, appended to the spool and handed to the publisher,
+ * whatever the broker's state. Each is sent until the broker confirms it, with the same bytes
+ * (and _unique_id) on every retry, also after a restart (the spool is replayed in order).
+ * request: {"event": "<event_type of the catalogue>", "timestamp_us": int (optional, default now),
+ *           "instance": {"uuid", "tenant_id", "user_id"},             every event
+ *           "measurement": measurement,                               measure and precheck
+ *           "precheck": {"action": "warn"|"throttle"|"reject", "action_source": "flavor"|"host",
+ *                        "decision": dr_precheck_decide's result},      precheck (the event must
+ *                                                                       match its verdict)
+ *           "fault": {"ring_size": int, "error": error document},     compute.dirty_ring.fault
+ *           "throttle": {fields}}                                     throttle start/end
+ * result:  {"messages": int}
+ */
+char *dr_notify(dr_notifier *notifier, const char *request_json);
+
+/**
+ * The notifier's state: {"enabled", "broker": "host:port" (absent when not connected), "blocked",
+ * "pending", "unconfirmed", "spool_dir", "spool_bytes", "recovered", "accepted", "confirmed",
+ * "resent", "dropped", "spool_write_errors", "last_error" (absent when none),
+ * "log": [{"level": "info"|"warning"|"error", "message": str}]}. The log lines are handed over
+ * once: the caller writes them to its log. Counts are messages since the notifier was opened.
+ */
+char *dr_notifier_status(dr_notifier *notifier);
+
+/**
+ * Stops accepting, lets the publisher send and confirm what it can within timeout_ms, stops it,
+ * and releases the notifier; what is unconfirmed stays in the spool for the next open. Returns
+ * within timeout_ms plus one second; the final status (as dr_notifier_status).
+ */
+char *dr_notifier_close(dr_notifier *notifier, uint32_t timeout_ms);
 
 /** Releases a string returned by this library. NULL is ignored. */
 void dr_string_free(char *string);

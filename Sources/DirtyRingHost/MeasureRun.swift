@@ -140,6 +140,7 @@ final class MeasureRun {
                 let window = VCPUThreadTimes.read(pid: pid)
                 let fieldsAfter = after[target.name] ?? TypedParameters()
                 var stalls: [String] = []
+                var stalledVCPUs: [Int] = []
                 for vcpu in 0..<max(0, target.vcpus) {
                     guard let baseStart = startTimes[vcpu], let baseEnd = endTimes[vcpu],
                           let threadAtResult = result.threads[vcpu], let threadAfter = window[vcpu]
@@ -154,6 +155,7 @@ final class MeasureRun {
                         libvirtTimeAfterWindow: UInt64(clamping: fieldsAfter.integer("vcpu.\(vcpu).time") ?? 0))
                     if let evidence = StallDetector().stall(observation, windowSeconds: Self.windowSeconds) {
                         stalls.append(evidence)
+                        stalledVCPUs.append(vcpu)
                     }
                 }
                 guard !stalls.isEmpty else { continue }
@@ -165,7 +167,7 @@ final class MeasureRun {
                     message += " (its reading was \(reading.megabytesPerSecond) MiB/s)"
                 }
                 message += "; dirty-ring measurement is now disabled on this host"
-                outcomes[target.index] = .failure(DirtyRingError(kind: .stall, message: message))
+                outcomes[target.index] = .failure(DirtyRingError(kind: .stall, message: message, stalledVCPUs: stalledVCPUs))
             }
             if !evidences.isEmpty { stallEvidence = evidences.joined(separator: " | ") }
         }

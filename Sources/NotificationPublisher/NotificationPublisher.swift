@@ -12,19 +12,29 @@ public final class NotificationPublisher {
         self.connection = connection
     }
 
-    /// Connects to the first broker host that accepts, in `transport_url` order, each attempt
-    /// bounded by `broker.timeouts`, and turns on publisher confirms. When every host fails, the
-    /// error is the last host's, with every attempt listed in its text.
-    public static func connect(to broker: NotificationBroker) throws(AMQPError) -> NotificationPublisher {
+    /// The index in `NotificationBroker.hosts` of the host connected to.
+    public private(set) var hostIndex = 0
+
+    /// Connects to the first broker host that accepts, in `transport_url` order from
+    /// `firstHost` on (round robin), each attempt bounded by `broker.timeouts`, and turns on
+    /// publisher confirms. When every host fails, the error is the last host's, with every
+    /// attempt listed in its text.
+    public static func connect(to broker: NotificationBroker, firstHost: Int = 0,
+                               connectionName: String = "") throws(AMQPError) -> NotificationPublisher {
         var failures: [AMQPError] = []
-        for host in broker.hosts {
+        let count = broker.hosts.count
+        for step in 0..<count {
+            let index = ((firstHost % count) + count + step) % count
+            let host = broker.hosts[index]
             do {
                 let connection = try AMQPConnection.open(
                     host: host.hostname, port: host.port, virtualHost: broker.virtualHost, user: host.loginUsername,
                     password: host.loginPassword, tls: broker.tls, heartbeatSeconds: broker.heartbeatSeconds,
-                    timeouts: broker.timeouts)
+                    connectionName: connectionName, timeouts: broker.timeouts)
                 try connection.confirmSelect()
-                return NotificationPublisher(connection: connection)
+                let publisher = NotificationPublisher(connection: connection)
+                publisher.hostIndex = index
+                return publisher
             } catch {
                 failures.append(error)
             }
@@ -74,7 +84,11 @@ public final class NotificationPublisher {
     /// Declares the route and publishes the body with the route's properties; returns the
     /// delivery tag.
     public func send(_ notification: OutgoingNotification) throws(AMQPError) -> UInt64 {
-        let route = notification.route
+        try send(body: notification.body, route: notification.route)
+    }
+
+    /// Declares `route` and publishes `body` with the route's properties; returns the delivery tag.
+    public func send(body: String, route: NotificationRoute) throws(AMQPError) -> UInt64 {
         try declare(route)
         let properties = AMQPMessageProperties(
             contentType: route.properties.contentType, contentEncoding: route.properties.contentEncoding,
@@ -82,7 +96,7 @@ public final class NotificationPublisher {
             priority: route.properties.priority)
         return try connection.publish(exchange: route.exchange.name, routingKey: route.routingKey,
                                       mandatory: route.mandatory, immediate: route.immediate,
-                                      properties: properties, body: Array(notification.body.utf8))
+                                      properties: properties, body: Array(body.utf8))
     }
 
     public func close() {

@@ -75,14 +75,17 @@ import Testing
         }
     }
 
-    /// The measure event built from a measurement is the fixture's payload.
+    /// The measure event built from a measurement document is the fixture's payload.
     @Test func measurePayloadFromAMeasurement() throws {
-        let measurement = DirtyRateMeasurement(
-            domain: "instance-0000002a", uuid: "6f3a1c2e-9b4d-4e8f-a1b2-c3d4e5f60718", mode: .dirtyRing,
-            periodSeconds: 1, megabytesPerSecond: 120.5, vcpuMegabytesPerSecond: [60.25, 60.25], memoryMiB: 2048,
-            vcpus: 2, ringSize: 4096, measuredAt: "2026-11-28T03:18:09Z")
-        let data = DirtyRateMeasurePayload.data(measurement, host: "cmp-7", tenantID: "8d2c4a1f0e9b4c7d8a6b5c4d3e2f1a0b",
-                                                userID: "f1e2d3c4b5a697887766554433221100")
+        let request = try OsloJSONParser.parse("""
+            {"instance": {"uuid": "6f3a1c2e-9b4d-4e8f-a1b2-c3d4e5f60718", "tenant_id": "8d2c4a1f0e9b4c7d8a6b5c4d3e2f1a0b",
+                          "user_id": "f1e2d3c4b5a697887766554433221100"},
+             "measurement": {"domain": "instance-0000002a", "uuid": "6f3a1c2e-9b4d-4e8f-a1b2-c3d4e5f60718",
+                             "mode": "dirty-ring", "period_seconds": 1, "megabytes_per_second": 120.5,
+                             "vcpu_megabytes_per_second": [60.25, 60.25], "memory_mib": 2048, "vcpus": 2,
+                             "ring_size": 4096, "measured_at": "2026-11-28T03:18:09Z"}}
+            """)
+        let data = try NotificationPayload.data(for: .dirtyRateMeasure, request: request, host: "cmp-7")
         for item in try Self.inputs() where Self.string(item["event_type"]) == NotificationEvent.dirtyRateMeasure.rawValue {
             let format = try #require(NotificationFormat(rawValue: String(Self.string(item["name"]).split(separator: ".")[1])))
             #expect(format.payload(for: .dirtyRateMeasure, data: data) == item["payload"])

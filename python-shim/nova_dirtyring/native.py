@@ -37,18 +37,21 @@ REQUIRED_FUNCTIONS = (
     'dr_abi_version', 'dr_context_open', 'dr_context_close',
     'dr_host_probe', 'dr_config_check', 'dr_ring_decide',
     'dr_destination_check', 'dr_kvm_element', 'dr_dirty_rate_measure',
-    'dr_migration_forecast', 'dr_precheck_decide', 'dr_string_free',
+    'dr_migration_forecast', 'dr_precheck_decide', 'dr_notifier_open',
+    'dr_notify', 'dr_notifier_status', 'dr_notifier_close', 'dr_string_free',
 )
 
 
 class NativeError(Exception):
     """An error document returned by the native library."""
 
-    def __init__(self, kind, message, option=None, value=None):
+    def __init__(self, kind, message, option=None, value=None, document=None):
         self.kind = kind
         self.message = message
         self.option = option
         self.value = value
+        # The whole error document (a stall error also names the vCPUs).
+        self.document = document or {'kind': kind, 'message': message}
         super().__init__(message)
 
     def one_line(self):
@@ -93,7 +96,8 @@ def _error_from_document(error):
     kind = error.get('kind') or 'internal'
     cls = _ERROR_CLASSES.get(kind, NativeError)
     return cls(kind, error.get('message') or kind,
-               option=error.get('option'), value=error.get('value'))
+               option=error.get('option'), value=error.get('value'),
+               document=error)
 
 
 def run_blocking(func, *args):
@@ -190,6 +194,17 @@ class Library(object):
             func = getattr(lib, name)
             func.argtypes = [ctypes.c_char_p]
             func.restype = ctypes.c_void_p
+        lib.dr_notifier_open.argtypes = [ctypes.c_char_p,
+                                         ctypes.POINTER(ctypes.c_void_p)]
+        lib.dr_notifier_open.restype = ctypes.c_void_p
+        for name in ('dr_notify',):
+            func = getattr(lib, name)
+            func.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
+            func.restype = ctypes.c_void_p
+        lib.dr_notifier_status.argtypes = [ctypes.c_void_p]
+        lib.dr_notifier_status.restype = ctypes.c_void_p
+        lib.dr_notifier_close.argtypes = [ctypes.c_void_p, ctypes.c_uint32]
+        lib.dr_notifier_close.restype = ctypes.c_void_p
         lib.dr_string_free.argtypes = [ctypes.c_void_p]
         lib.dr_string_free.restype = None
 
@@ -299,6 +314,24 @@ class Library(object):
 
     # Blocking functions.
 
+    def _open_handle(self, function, *args):
+        """Call a ``dr_*_open`` function; the handle, or its error raised."""
+        error = ctypes.c_void_p()
+        handle = getattr(self._lib, function)(*args, ctypes.byref(error))
+        if not handle:
+            text = self._take_string(error.value)
+            if text is None:
+                raise NativeError('internal',
+                                  '%s failed without an error' % function)
+            try:
+                document = json.loads(text)
+            except ValueError:
+                raise NativeError('internal', text)
+            raise _error_from_document(document.get('error'))
+        if error.value:
+            self._take_string(error.value)
+        return handle
+
     def open_context(self, config, libvirt_connection=None):
         """Open a context (may connect to libvirt: blocking).
 
@@ -306,27 +339,20 @@ class Library(object):
         :param libvirt_connection: a virConnectPtr (int) to share, or None
         """
         payload = json.dumps(config).encode('utf-8')
-
-        def _open():
-            error = ctypes.c_void_p()
-            handle = self._lib.dr_context_open(
-                payload, libvirt_connection, ctypes.byref(error))
-            return handle, error.value
-
-        handle, error = run_blocking(_open)
-        if not handle:
-            text = self._take_string(error)
-            if text is None:
-                raise NativeError('internal',
-                                  'dr_context_open failed without an error')
-            try:
-                document = json.loads(text)
-            except ValueError:
-                raise NativeError('internal', text)
-            raise _error_from_document(document.get('error'))
-        if error:
-            self._take_string(error)
+        handle = run_blocking(self._open_handle, 'dr_context_open', payload,
+                              libvirt_connection)
         return Context(self, handle)
+
+    def open_notifier(self, config):
+        """Open the notifier (spool and background publisher).
+
+        Does not wait for the broker; creates the spool directory.
+
+        :param config: the dr_notifier_open document of dirtyring.h
+        :raises: InvalidConfig naming the option
+        """
+        payload = json.dumps(config).encode('utf-8')
+        return Notifier(self, self._open_handle('dr_notifier_open', payload))
 
 
 class Context(object):
@@ -389,3 +415,47 @@ class Context(object):
             handle, self._handle = self._handle, None
         if handle:
             self._library._lib.dr_context_close(handle)
+
+
+class Notifier(object):
+    """An open dr_notifier: queues notifications, never blocks."""
+
+    def __init__(self, library, handle):
+        self._library = library
+        self._handle = handle
+        self._lock = threading.Lock()
+
+    def notify(self, request):
+        """Queue one event; returns the number of messages queued.
+
+        :param request: the dr_notify document (a dict, or its JSON bytes)
+        """
+        if not isinstance(request, bytes):
+            request = json.dumps(request).encode('utf-8')
+        handle = self._handle
+        if not handle:
+            raise NativeError('invalid_request', 'the notifier is closed')
+        pointer = self._library._lib.dr_notify(handle, request)
+        return self._library._result(pointer, 'dr_notify')['messages']
+
+    def status(self):
+        """The notifier's state; hands over its pending log lines."""
+        handle = self._handle
+        if not handle:
+            raise NativeError('invalid_request', 'the notifier is closed')
+        pointer = self._library._lib.dr_notifier_status(handle)
+        return self._library._result(pointer, 'dr_notifier_status')
+
+    def close(self, timeout):
+        """Stop; wait up to ``timeout`` seconds for the broker's confirms.
+
+        :returns: the final status, or None when already closed
+        """
+        with self._lock:
+            handle, self._handle = self._handle, None
+        if not handle:
+            return None
+        milliseconds = max(0, min(int(timeout * 1000), 600000))
+        pointer = run_blocking(self._library._lib.dr_notifier_close, handle,
+                               milliseconds)
+        return self._library._result(pointer, 'dr_notifier_close')

@@ -21,7 +21,6 @@ extension NotificationConfig {
         guard case .object(let members) = options else {
             throw DirtyRingError(kind: .invalidRequest, message: "the notification options must be a JSON object")
         }
-        var transportURL: TransportURL?
         for (key, value) in members {
             guard let group = Self.optionGroups[key] else {
                 throw DirtyRingError(kind: .invalidRequest, message: "unknown notification option '\(key)'")
@@ -41,7 +40,7 @@ extension NotificationConfig {
                 }
                 if key == "topics" { topics = names } else { versionedTopics = names }
             case "retry":
-                guard case .integer(let number)? = Self.scalar(value, as: .integer(minimum: nil, maximum: nil)) else {
+                guard case .integer(let number)? = RabbitOptions.value(value, as: .integer(minimum: nil, maximum: nil)) else {
                     throw invalid("must be an integer")
                 }
                 retry = number
@@ -59,7 +58,7 @@ extension NotificationConfig {
                 guard case .string(let text) = value else { throw invalid("must be a string") }
                 if !text.isEmpty { transportURL = try TransportURL.parse(text, option: option) }
             default:
-                guard let kind = RabbitOptions.known[key], let converted = Self.scalar(value, as: kind) else {
+                guard let kind = RabbitOptions.known[key], let converted = RabbitOptions.value(value, as: kind) else {
                     throw invalid("has an invalid value")
                 }
                 switch (key, converted) {
@@ -103,15 +102,4 @@ extension NotificationConfig {
         }
     }
 
-    private static func scalar(_ value: OsloJSON, as kind: RabbitOptions.Kind) -> RabbitOptions.Value? {
-        switch (value, kind) {
-        case (.bool(let flag), .bool): return .bool(flag)
-        case (.integer(let number), .integer(let minimum, let maximum)):
-            if let minimum, number < minimum { return nil }
-            if let maximum, number > maximum { return nil }
-            return .integer(number)
-        case (.string(let text), _): return RabbitOptions.convert(text, as: kind)
-        default: return nil
-        }
-    }
 }

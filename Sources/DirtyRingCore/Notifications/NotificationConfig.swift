@@ -26,6 +26,8 @@ public struct NotificationConfig: Equatable, Sendable {
     /// `[notifications] versioned_notifications_topics`.
     public var versionedTopics = ["versioned_notifications"]
     public var controlExchange = "nova"
+    /// `[oslo_messaging_notifications] transport_url`; nil: Nova's `[DEFAULT] transport_url`.
+    public var transportURL: TransportURL?
     public var queue = NotificationQueueOptions()
 
     public init() {}
@@ -42,6 +44,11 @@ public struct NotificationConfig: Equatable, Sendable {
     /// Whether Nova would put anything on the broker at all.
     public var publishes: Bool {
         !publishingDrivers.isEmpty && notificationFormat.formats.contains { !topics(for: $0).isEmpty }
+    }
+
+    /// How many messages one event becomes: one per format, publishing driver and topic.
+    public var messagesPerNotification: Int {
+        notificationFormat.formats.reduce(0) { $0 + publishingDrivers.count * topics(for: $1).count }
     }
 
     public func topics(for format: NotificationFormat) -> [String] {

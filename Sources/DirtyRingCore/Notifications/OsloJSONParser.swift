@@ -26,16 +26,20 @@ public struct OsloJSONParser {
     }
 
     private mutating func skipSpace() {
-        while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 }
+        while index < bytes.count {
+            switch bytes[index] {
+            case 0x20, 0x09, 0x0A, 0x0D: index += 1
+            default: return
+            }
+        }
     }
 
-    private mutating func literal(_ word: String) -> Bool {
-        let utf8 = Array(word.utf8)
-        guard bytes.count - index >= utf8.count, Array(bytes[index..<index + utf8.count]) == utf8 else {
-            return false
-        }
-        index += utf8.count
-        return true
+    private mutating func literal(_ word: StaticString) -> Bool {
+        let count = word.utf8CodeUnitCount
+        guard bytes.count - index >= count else { return false }
+        let matches = word.withUTF8Buffer { bytes[index..<index + count].elementsEqual($0) }
+        if matches { index += count }
+        return matches
     }
 
     private mutating func value(depth: Int) throws(DirtyRingError) -> OsloJSON {
@@ -132,38 +136,44 @@ public struct OsloJSONParser {
 
     private mutating func string() throws(DirtyRingError) -> String {
         index += 1
-        var scalars = String.UnicodeScalarView()
-        var run = index
-        func flush(_ bytes: ArraySlice<UInt8>, into scalars: inout String.UnicodeScalarView) {
-            scalars.append(contentsOf: String(decoding: bytes, as: UTF8.self).unicodeScalars)
+        let start = index
+        // Fast path: no escape before the closing quote.
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "\"") {
+                index += 1
+                return String(decoding: bytes[start..<index - 1], as: UTF8.self)
+            }
+            if byte == UInt8(ascii: "\\") { break }
+            if byte < 0x20 { throw failure("invalid control character") }
+            index += 1
         }
+        guard index < bytes.count else { throw failure("unterminated string") }
+        // Escapes: the decoded text as UTF-8, then one decoding.
+        var utf8 = Array(bytes[start..<index])
         while true {
             guard index < bytes.count else { throw failure("unterminated string") }
             let byte = bytes[index]
             if byte == UInt8(ascii: "\"") {
-                flush(bytes[run..<index], into: &scalars)
                 index += 1
-                return String(scalars)
+                return String(decoding: utf8, as: UTF8.self)
             }
             if byte < 0x20 { throw failure("invalid control character") }
+            index += 1
             guard byte == UInt8(ascii: "\\") else {
-                index += 1
+                utf8.append(byte)
                 continue
             }
-            flush(bytes[run..<index], into: &scalars)
-            index += 1
             guard index < bytes.count else { throw failure("unterminated string") }
             let escape = bytes[index]
             index += 1
             switch escape {
-            case UInt8(ascii: "\""): scalars.append("\"")
-            case UInt8(ascii: "\\"): scalars.append("\\")
-            case UInt8(ascii: "/"): scalars.append("/")
-            case UInt8(ascii: "b"): scalars.append("\u{08}")
-            case UInt8(ascii: "f"): scalars.append("\u{0C}")
-            case UInt8(ascii: "n"): scalars.append("\n")
-            case UInt8(ascii: "r"): scalars.append("\r")
-            case UInt8(ascii: "t"): scalars.append("\t")
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): utf8.append(escape)
+            case UInt8(ascii: "b"): utf8.append(0x08)
+            case UInt8(ascii: "f"): utf8.append(0x0C)
+            case UInt8(ascii: "n"): utf8.append(0x0A)
+            case UInt8(ascii: "r"): utf8.append(0x0D)
+            case UInt8(ascii: "t"): utf8.append(0x09)
             case UInt8(ascii: "u"):
                 var unit = try hex4()
                 if (0xD800..<0xDC00).contains(unit), bytes.count - index >= 6,
@@ -178,10 +188,10 @@ public struct OsloJSONParser {
                     }
                 }
                 // A lone surrogate cannot live in a Swift string: U+FFFD, as UTF-8 decoding does.
-                scalars.append(Unicode.Scalar(unit) ?? "\u{FFFD}")
+                let scalar = Unicode.Scalar(unit) ?? "\u{FFFD}"
+                utf8.append(contentsOf: String(scalar).utf8)
             default: throw failure("invalid \\escape")
             }
-            run = index
         }
     }
 

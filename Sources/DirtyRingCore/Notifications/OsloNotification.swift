@@ -57,8 +57,19 @@ public struct OsloNotification: Equatable, Sendable {
         .object([("oslo.version", .string("2.0")), ("oslo.message", .string(message.serialized))])
     }
 
-    /// The AMQP message body: exactly the bytes oslo.messaging publishes.
-    public var body: String { envelope.serialized }
+    /// The AMQP message body: exactly the bytes oslo.messaging publishes (`envelope`,
+    /// serialized without building the message string twice).
+    public var body: String {
+        var message: [UInt8] = []
+        message.reserveCapacity(1024)
+        self.message.write(to: &message)
+        var output: [UInt8] = []
+        output.reserveCapacity(message.count + message.count / 4 + 48)
+        output += #"{"oslo.version": "2.0", "oslo.message": "#.utf8
+        message.withUnsafeBufferPointer { OsloJSON.writeString(utf8: $0, to: &output) }
+        output.append(UInt8(ascii: "}"))
+        return String(decoding: output, as: UTF8.self)
+    }
 
     /// `body` as UTF-8 bytes.
     public var bodyBytes: [UInt8] { Array(body.utf8) }

@@ -76,6 +76,43 @@ public struct RabbitOptions: Equatable, Sendable {
         }
     }
 
+    /// The `[oslo_messaging_rabbit]` values as oslo.config holds them (booleans and integers as
+    /// JSON values or their oslo.config spellings), keyed by option name. Options that do not
+    /// change how notifications are published, or that this oslo version does not know, are
+    /// ignored; a value of the wrong type is an error naming `[oslo_messaging_rabbit] <option>`.
+    public init(options: OsloJSON) throws(DirtyRingError) {
+        self.init()
+        guard case .object(let members) = options else {
+            throw DirtyRingError(kind: .invalidRequest, message: "the [oslo_messaging_rabbit] options must be a JSON object")
+        }
+        for (key, json) in members {
+            guard let kind = Self.known[key], json != .null else { continue }
+            guard let value = Self.value(json, as: kind) else {
+                let text: String
+                if case .string(let string) = json { text = string } else { text = json.serialized }
+                throw DirtyRingError(kind: .invalidConfig, message: "[oslo_messaging_rabbit] \(key) has an invalid value",
+                                     option: "[oslo_messaging_rabbit] \(key)", value: text)
+            }
+            set(key, value)
+        }
+    }
+
+    /// A JSON value as an option of `kind`: JSON booleans and numbers as they are, strings in
+    /// oslo.config's spellings.
+    static func value(_ json: OsloJSON, as kind: Kind) -> Value? {
+        switch (json, kind) {
+        case (.bool(let flag), .bool): return .bool(flag)
+        case (.integer(let number), .integer(let minimum, let maximum)):
+            if let minimum, number < minimum { return nil }
+            if let maximum, number > maximum { return nil }
+            return .integer(number)
+        case (.integer(let number), .float): return .float(Double(number))
+        case (.number(let number), .float): return number.isFinite ? .float(number) : nil
+        case (.string(let text), _): return convert(text, as: kind)
+        default: return nil
+        }
+    }
+
     /// These options with the URL's query overrides applied. Errors name `option` and the
     /// redacted URL, never a password.
     public func overridden(by url: TransportURL, option: String = TransportURL.option) throws(DirtyRingError) -> RabbitOptions {

@@ -1,0 +1,90 @@
+import DirtyRingCore
+
+/// The spooler thread: encodes accepted events into messages and appends them to the spool.
+extension Notifier {
+    /// While events keep coming, the spooler looks for more every millisecond instead of being
+    /// woken by `notify` (which then makes no system call); after this many empty looks it
+    /// sleeps until woken.
+    static let spoolerPolls = 50
+
+    func runSpooler() {
+        var random = RandomPool()
+        var emptyPolls = Self.spoolerPolls
+        while true {
+            let (batch, stopping) = lock.withLock { () -> ([Intake], Bool) in
+                if shared.intake.isEmpty, !shared.closed {
+                    let polling = emptyPolls < Self.spoolerPolls
+                    shared.spoolerSleeping = !polling
+                    lock.wait(seconds: polling ? 0.001 : 1)
+                    shared.spoolerSleeping = false
+                }
+                let batch = shared.intake
+                shared.intake.removeAll(keepingCapacity: true)
+                shared.intakeBytes = 0
+                return (batch, shared.closed)
+            }
+            emptyPolls = batch.isEmpty ? emptyPolls + 1 : 0
+            if !batch.isEmpty { spool(batch, random: &random) }
+            if stopping, batch.isEmpty { break }
+        }
+        lock.withLock {
+            shared.spoolerStopped = true
+            lock.broadcast()
+        }
+    }
+
+    /// Encodes `batch` (oslo's bytes, fresh identifiers), appends the messages to the spool in
+    /// one write, and hands them to the publisher.
+    private func spool(_ batch: [Intake], random: inout RandomPool) {
+        var records: [SpoolRecord] = []
+        var lines = ""
+        var failures: [String] = []
+        let first = lock.withLock { shared.nextSequence }
+        for intake in batch {
+            let messages: [OutgoingNotification]
+            do {
+                messages = try OutgoingNotification.plan(
+                    event: intake.event, data: intake.data, host: settings.host, config: settings.config,
+                    timestamp: intake.timestamp, using: &random)
+            } catch {
+                failures.append("\(intake.event.rawValue): \(error.message)")
+                continue
+            }
+            for message in messages {
+                let route = message.route
+                let suffix = route.routingKey.utf8.count - intake.event.priority.routingSuffix.utf8.count - 1
+                let record = SpoolRecord(
+                    sequence: first + UInt64(records.count), exchange: route.exchange.name,
+                    topic: String(route.routingKey.utf8.prefix(max(0, suffix))) ?? route.routingKey,
+                    priority: intake.event.priority, body: message.body)
+                lines += record.line
+                records.append(record)
+            }
+        }
+        var spoolError: SpoolError?
+        if let spool, let last = records.last {
+            do throws(SpoolError) {
+                try spool.append(lines, first: first, last: last.sequence)
+            } catch {
+                spoolError = error
+            }
+        }
+        lock.withLock {
+            shared.nextSequence = first + UInt64(records.count)
+            for record in records {
+                let dropped = shared.queue.append(record, bytes: record.body.utf8.count + 96)
+                shared.dropped += dropped.count
+                shared.droppedUnreported += dropped.count
+            }
+            if let spoolError {
+                shared.spoolWriteErrors += records.count
+                shared.spoolErrorsUnreported += records.count
+                shared.lastSpoolError = spoolError.description
+            }
+            for failure in failures {
+                shared.log.append(.error, "notification not sent, it cannot be encoded: \(failure)")
+            }
+            if shared.publisherSleeping { lock.broadcast() }
+        }
+    }
+}

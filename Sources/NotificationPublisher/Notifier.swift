@@ -1,0 +1,247 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import AMQPClient
+import DirtyRingCore
+import ThreadSupport
+
+/// The product's notifier. `notify` only validates the event and hands it over, so it returns
+/// in microseconds whatever the broker does. Two background threads do the rest: the spooler
+/// encodes each event into the messages Nova would publish and appends them to the on-disk
+/// spool (within a millisecond, whatever the broker's state); the publisher owns the broker
+/// connection and publishes them in order under publisher confirms, reconnecting with oslo's
+/// backoff and host failover, pausing while the broker blocks the connection, and sending again
+/// whatever was not confirmed. A message leaves the spool only once confirmed, or when the spool
+/// is full (the oldest go first, counted and logged).
+public final class Notifier: @unchecked Sendable {
+    public let settings: NotifierSettings
+    let broker: NotificationBroker
+    let spool: NotificationSpool?
+    let lock = ConditionLock()
+    /// Guarded by `lock`.
+    var shared: SharedState
+    /// The records found in the spool at open.
+    let recoveredCount: Int
+
+    /// An event accepted by `notify`, not yet encoded.
+    struct Intake {
+        var event: NotificationEvent
+        var data: OsloJSON
+        var timestamp: OsloTimestamp
+        /// The request's size: what the intake counts against the spool capacity.
+        var bytes: Int
+    }
+
+    /// What `notify` and the two threads share, guarded by `lock`.
+    struct SharedState {
+        var intake: [Intake] = []
+        var intakeBytes = 0
+        var queue: OutboxQueue
+        var nextSequence: UInt64
+        var log = NotifierLog()
+        var accepted = 0
+        var confirmed = 0
+        var resent = 0
+        var dropped = 0
+        var spoolWriteErrors = 0
+        /// Drops and failed appends not yet reported in the log.
+        var droppedUnreported = 0
+        var spoolErrorsUnreported = 0
+        var lastSpoolError: String?
+        var brokerAddress: String?
+        var blocked = false
+        var lastError: String?
+        /// The spooler sleeps on `lock`'s condition; `notify` wakes it.
+        var spoolerSleeping = false
+        /// The publisher sleeps on `lock`'s condition for work; the spooler wakes it.
+        var publisherSleeping = false
+        /// Set by `close`: spool everything, publish what can be until then, then stop.
+        var stopDeadline: ContinuousClock.Instant?
+        var spoolerStopped = false
+        var publisherStopped = false
+        var closed = false
+    }
+
+    /// Spool segments roll over at this size (or an eighth of the capacity when smaller).
+    static let segmentBytes = 1 << 20
+
+    private init(settings: NotifierSettings, broker: NotificationBroker, spool: NotificationSpool?,
+                 recovery: NotificationSpool.Recovery?) {
+        self.settings = settings
+        self.broker = broker
+        self.spool = spool
+        var queue = OutboxQueue(capacityBytes: settings.spoolCapacityBytes, doneThrough: recovery?.doneThrough ?? 0)
+        var dropped: [SpoolRecord] = []
+        for record in recovery?.records ?? [] {
+            dropped += queue.append(record, bytes: record.line.utf8.count)
+        }
+        recoveredCount = recovery?.records.count ?? 0
+        shared = SharedState(queue: queue, nextSequence: max(queue.lastSequence, recovery?.doneThrough ?? 0) + 1)
+        if recoveredCount > 0 {
+            shared.log.append(.info, "notification spool \(settings.spoolDirectory): \(recoveredCount) notification "
+                + "messages from an earlier run were not confirmed by the broker; sending them again, in order")
+        }
+        if let unreadable = recovery?.unreadableLines, unreadable > 0 {
+            shared.log.append(.warning, "notification spool \(settings.spoolDirectory): skipped \(unreadable) "
+                + "unreadable lines (cut short by a crash, or damaged)")
+        }
+        if !dropped.isEmpty {
+            shared.dropped += dropped.count
+            shared.log.append(.warning, "notification spool \(settings.spoolDirectory): dropped the \(dropped.count) "
+                + "oldest of the messages from an earlier run: they exceed [dirtyring] notification_spool_max_mb")
+        }
+    }
+
+    /// Validates the settings, opens the spool (creating its directory) and starts the publisher
+    /// thread. Never waits for the broker. When Nova's configuration publishes nothing, the
+    /// notifier accepts events and sends nothing, and neither the spool nor a thread is used.
+    public static func open(_ settings: NotifierSettings, timeouts: AMQPTimeouts = AMQPTimeouts()) throws(DirtyRingError) -> Notifier {
+        let broker = try NotificationBroker(url: settings.transportURL, options: settings.rabbit, timeouts: timeouts)
+        guard settings.config.publishes else {
+            return Notifier(settings: settings, broker: broker, spool: nil, recovery: nil)
+        }
+        let opened: (NotificationSpool, NotificationSpool.Recovery)
+        do {
+            opened = try NotificationSpool.open(
+                directory: settings.spoolDirectory,
+                segmentBytes: min(segmentBytes, max(4096, settings.spoolCapacityBytes / 8)))
+        } catch {
+            throw DirtyRingError(kind: .invalidConfig, message: "cannot use the notification spool: \(error)",
+                                 option: NotifierSettings.spoolDirectoryOption, value: settings.spoolDirectory)
+        }
+        let notifier = Notifier(settings: settings, broker: broker, spool: opened.0, recovery: opened.1)
+        guard DetachedThread.start({ notifier.runSpooler() }) else {
+            opened.0.close()
+            throw DirtyRingError(kind: .internal, message: "cannot start the notification spooler thread")
+        }
+        guard DetachedThread.start({ notifier.runPublisher() }) else {
+            _ = notifier.close(timeout: .zero)
+            throw DirtyRingError(kind: .internal, message: "cannot start the notification publisher thread")
+        }
+        return notifier
+    }
+
+    // MARK: - Enqueue
+
+    /// Accepts `event`, built from `request` (see `NotificationPayload`) and stamped now
+    /// (or `timestamp`), for the messages Nova would publish for it (one per format, driver and
+    /// topic); returns how many. Never waits for the broker, the disk or the background threads.
+    @discardableResult
+    public func notify(_ event: NotificationEvent, request: OsloJSON, timestamp: OsloTimestamp? = nil,
+                       requestBytes: Int = 1024) throws(DirtyRingError) -> Int {
+        let data = try NotificationPayload.data(for: event, request: request, host: settings.host)
+        var stamp = timestamp
+        if stamp == nil { stamp = try Self.now() }
+        guard let timestamp = stamp, settings.config.publishes else { return 0 }
+        let messages = settings.config.messagesPerNotification
+        try lock.withLock { () throws(DirtyRingError) in
+            guard !shared.closed else {
+                throw DirtyRingError(kind: .invalidRequest, message: "the notifier is closed")
+            }
+            shared.intake.append(Intake(event: event, data: data, timestamp: timestamp, bytes: requestBytes))
+            shared.intakeBytes += requestBytes
+            shared.accepted += messages
+            // The spooler is stuck (a dead disk): the oldest give way, as in the spool.
+            while shared.intakeBytes > settings.spoolCapacityBytes, shared.intake.count > 1 {
+                shared.intakeBytes -= shared.intake.removeFirst().bytes
+                shared.dropped += messages
+                shared.droppedUnreported += messages
+            }
+            if shared.spoolerSleeping { lock.broadcast() }
+        }
+        return messages
+    }
+
+    /// `notify` with the `dr_notify` request: `{"event": "<event_type>", ...}` (the members
+    /// `NotificationPayload` reads) and optionally `"timestamp_us"`.
+    public func notify(json: String) throws(DirtyRingError) -> Int {
+        let request = try OsloJSONParser.parse(json)
+        guard case .object = request else {
+            throw DirtyRingError(kind: .invalidRequest, message: "the request must be a JSON object")
+        }
+        guard case .string(let name)? = request["event"], let event = NotificationEvent(rawValue: name) else {
+            throw DirtyRingError(kind: .invalidRequest, message: "the field 'event' must name an event of the catalogue")
+        }
+        var timestamp: OsloTimestamp?
+        if let given = request["timestamp_us"] {
+            guard case .integer(let microseconds) = given else {
+                throw DirtyRingError(kind: .invalidRequest, message: "the field 'timestamp_us' must be an integer")
+            }
+            timestamp = try OsloTimestamp(microsecondsSinceEpoch: Int64(microseconds))
+        }
+        return try notify(event, request: request, timestamp: timestamp, requestBytes: json.utf8.count)
+    }
+
+    /// The current time as oslo stamps a notification (`timeutils.utcnow()`).
+    public static func now() throws(DirtyRingError) -> OsloTimestamp {
+        var time = timespec()
+        clock_gettime(CLOCK_REALTIME, &time)
+        return try OsloTimestamp(microsecondsSinceEpoch: Int64(time.tv_sec) * 1_000_000 + Int64(time.tv_nsec / 1000))
+    }
+
+    // MARK: - Status and close
+
+    /// The current state; hands over (and forgets) the log lines collected since the last call.
+    public func status() -> NotifierStatus {
+        let spoolBytes = spool?.bytes ?? 0
+        return lock.withLock {
+            NotifierStatus(
+                enabled: settings.config.publishes, broker: shared.brokerAddress, blocked: shared.blocked,
+                pending: shared.queue.count + shared.intake.count * settings.config.messagesPerNotification,
+                unconfirmed: shared.queue.count(in: .sent),
+                spoolDirectory: settings.spoolDirectory, spoolBytes: spoolBytes, recovered: recoveredCount,
+                accepted: shared.accepted, confirmed: shared.confirmed, resent: shared.resent, dropped: shared.dropped,
+                spoolWriteErrors: shared.spoolWriteErrors, lastError: shared.lastError ?? shared.lastSpoolError,
+                log: reportUnreported() + shared.log.drain())
+        }
+    }
+
+    /// Stops accepting, lets the publisher send and confirm what it can within `timeout`, then
+    /// stops it; what is unconfirmed stays in the spool for the next process. Returns within
+    /// `timeout` plus one second even when the broker does not answer; the final status.
+    public func close(timeout: Duration) -> NotifierStatus {
+        let clock = ContinuousClock()
+        let deadline = clock.now.advanced(by: max(timeout, .zero))
+        let hardDeadline = deadline.advanced(by: .seconds(1))
+        let stopped: Bool = lock.withLock {
+            if !shared.closed {
+                shared.closed = true
+                shared.stopDeadline = deadline
+                lock.broadcast()
+            }
+            while spool != nil, !(shared.publisherStopped && shared.spoolerStopped) {
+                let remaining = clock.now.duration(to: hardDeadline)
+                guard remaining > .zero else { break }
+                lock.wait(for: remaining)
+            }
+            return spool == nil || (shared.publisherStopped && shared.spoolerStopped)
+        }
+        if !stopped {
+            lock.withLock {
+                shared.log.append(.warning, "the notification publisher did not stop in time (the broker does not "
+                    + "answer); \(shared.queue.count) messages stay in the spool for the next start")
+            }
+        } else {
+            spool?.close()
+        }
+        return status()
+    }
+
+    /// Log lines for the drops and failed spool writes not yet reported. Call with `lock` held.
+    func reportUnreported() -> [NotifierLog.Entry] {
+        var lines: [NotifierLog.Entry] = []
+        if shared.droppedUnreported > 0 {
+            lines.append(.init(level: .warning, message: "notification spool full ([dirtyring] notification_spool_max_mb "
+                + "= \(settings.spoolCapacityBytes >> 20)): dropped the \(shared.droppedUnreported) oldest messages "
+                + "(\(shared.dropped) since start)"))
+            shared.droppedUnreported = 0
+        }
+        if shared.spoolErrorsUnreported > 0 {
+            lines.append(.init(level: .error, message: "cannot write the notification spool (\(shared.lastSpoolError ?? "")): "
+                + "\(shared.spoolErrorsUnreported) messages are kept in memory only and are lost if nova-compute stops "
+                + "before the broker confirms them"))
+            shared.spoolErrorsUnreported = 0
+        }
+        return lines
+    }
+}
