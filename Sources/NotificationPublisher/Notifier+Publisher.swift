@@ -38,6 +38,7 @@ extension Notifier {
         var nextAttempt = clock.now
         var firstHost = 0
         var lastPersist = clock.now
+        var nonDurableExchanges: Set<String> = []
         while true {
             let now = clock.now
             // What to do: stop, sleep, or work.
@@ -86,10 +87,22 @@ extension Notifier {
                 continue
             }
             do {
-                try publish(on: current, clock: clock)
+                try publish(on: current, clock: clock, nonDurableExchanges: nonDurableExchanges)
             } catch {
                 current.publisher.close()
                 link = nil
+                if let exchange = Self.nonDurableExchange(in: error), !nonDurableExchanges.contains(exchange) {
+                    // oslo's fallback: the exchange exists without durability; use it so.
+                    nonDurableExchanges.insert(exchange)
+                    lock.withLock {
+                        let unconfirmed = shared.queue.count(in: .sent)
+                        shared.queue.resendUnconfirmed()
+                        shared.resent += unconfirmed
+                        shared.log.append(.warning, "notifications: exchange \(exchange) exists and is not durable; "
+                            + "declaring it non-durable as oslo.messaging does (amqp_durable_queues = True)")
+                    }
+                    continue
+                }
                 let delay = schedule.failed()
                 nextAttempt = clock.now.advanced(by: .milliseconds(Int64(delay * 1000)))
                 firstHost += 1
@@ -117,7 +130,7 @@ extension Notifier {
 
     /// One round on a live connection: read the broker's frames (confirms, blocked, heartbeats),
     /// send a burst of waiting messages unless blocked, or wait for confirms or new messages.
-    private func publish(on link: Link, clock: ContinuousClock) throws(AMQPError) {
+    private func publish(on link: Link, clock: ContinuousClock, nonDurableExchanges: Set<String>) throws(AMQPError) {
         let connection = link.publisher.connection
         try connection.readFrames(timeout: .zero)
         applyConfirms(link)
@@ -147,7 +160,9 @@ extension Notifier {
             ? lock.withLock { shared.queue.takeWaiting(limit: room, maximumBytes: Self.burstBytes) } : []
         if !batch.isEmpty {
             for record in batch {
-                let tag = try link.publisher.send(body: record.body, route: try route(for: record, link: link))
+                let tag = try link.publisher.send(
+                    body: record.body,
+                    route: try route(for: record, link: link, nonDurable: nonDurableExchanges.contains(record.exchange)))
                 link.sequences[tag] = record.sequence
             }
             if link.oldestSentAt == nil { link.oldestSentAt = clock.now }
@@ -182,12 +197,13 @@ extension Notifier {
     }
 
     /// The route of a record under the queue flags in force, declared once per connection.
-    private func route(for record: SpoolRecord, link: Link) throws(AMQPError) -> NotificationRoute {
+    private func route(for record: SpoolRecord, link: Link, nonDurable: Bool) throws(AMQPError) -> NotificationRoute {
         let key = record.exchange + "\u{0}" + record.topic + "\u{0}" + record.priority.rawValue
         if let route = link.routes[key] { return route }
         do {
-            let route = try NotificationRoute(controlExchange: record.exchange, topic: record.topic,
+            var route = try NotificationRoute(controlExchange: record.exchange, topic: record.topic,
                                               priority: record.priority, options: settings.config.queue)
+            if nonDurable { route.exchange = route.exchangeFallback }
             link.routes[key] = route
             return route
         } catch {
@@ -220,6 +236,16 @@ extension Notifier {
                 shared.log.append(.error, "notification spool: cannot record confirmed messages: \(error)")
             }
         }
+    }
+
+    /// The exchange of a 406 "inequivalent arg 'durable'" on its declaration, as oslo's
+    /// `_publish` recognises it.
+    static func nonDurableExchange(in error: AMQPError) -> String? {
+        guard error.kind == .channelClosed, error.replyCode == 406, error.text.hasPrefix("exchange.declare "),
+              error.text.contains("inequivalent arg 'durable'"), error.text.contains("current is 'false'")
+        else { return nil }
+        let name = error.text.dropFirst("exchange.declare ".count).prefix { $0 != ":" }
+        return name.isEmpty ? nil : String(name)
     }
 
     private func seconds(_ duration: Duration) -> Double {

@@ -6,25 +6,39 @@ extension Notifier {
     /// woken by `notify` (which then makes no system call); after this many empty looks it
     /// sleeps until woken.
     static let spoolerPolls = 50
+    /// Events encoded and written together.
+    static let spoolerBatch = 64
 
     func runSpooler() {
         var random = RandomPool()
         var emptyPolls = Self.spoolerPolls
         while true {
-            let (batch, stopping) = lock.withLock { () -> ([Intake], Bool) in
-                if shared.intake.isEmpty, !shared.closed {
-                    let polling = emptyPolls < Self.spoolerPolls
-                    shared.spoolerSleeping = !polling
-                    lock.wait(seconds: polling ? 0.001 : 1)
-                    shared.spoolerSleeping = false
+            var batch = intake.takeAll()
+            let stopping = closedFlag.load(ordering: .acquiring)
+            if batch.isEmpty, !stopping {
+                if emptyPolls < Self.spoolerPolls {
+                    spoolerLock.withLock { spoolerLock.wait(seconds: 0.001) }
+                } else {
+                    spoolerLock.withLock {
+                        // Sequentially consistent with `notify`'s push then load: either it
+                        // sees the flag and wakes us, or we see its event and do not sleep.
+                        spoolerSleeping.store(true, ordering: .sequentiallyConsistent)
+                        if intake.waiting == 0, !closedFlag.load(ordering: .sequentiallyConsistent) {
+                            spoolerLock.wait(seconds: 1)
+                        }
+                        spoolerSleeping.store(false, ordering: .sequentiallyConsistent)
+                    }
                 }
-                let batch = shared.intake
-                shared.intake.removeAll(keepingCapacity: true)
-                shared.intakeBytes = 0
-                return (batch, shared.closed)
+                batch = intake.takeAll()
             }
             emptyPolls = batch.isEmpty ? emptyPolls + 1 : 0
-            if !batch.isEmpty { spool(batch, random: &random) }
+            // A few at a time: small buffers, one write each.
+            var start = 0
+            while start < batch.count {
+                let end = min(batch.count, start + Self.spoolerBatch)
+                spool(batch[start..<end], random: &random)
+                start = end
+            }
             if stopping, batch.isEmpty { break }
         }
         lock.withLock {
@@ -35,7 +49,7 @@ extension Notifier {
 
     /// Encodes `batch` (oslo's bytes, fresh identifiers), appends the messages to the spool in
     /// one write, and hands them to the publisher.
-    private func spool(_ batch: [Intake], random: inout RandomPool) {
+    private func spool(_ batch: ArraySlice<Intake>, random: inout RandomPool) {
         var records: [SpoolRecord] = []
         var lines = ""
         var failures: [String] = []

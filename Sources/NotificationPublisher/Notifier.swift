@@ -3,6 +3,7 @@ import Glibc
 #endif
 import AMQPClient
 import DirtyRingCore
+import Synchronization
 import ThreadSupport
 
 /// The product's notifier. `notify` only validates the event and hands it over, so it returns
@@ -17,29 +18,27 @@ public final class Notifier: @unchecked Sendable {
     public let settings: NotifierSettings
     let broker: NotificationBroker
     let spool: NotificationSpool?
+    /// What `notify` hands to the spooler; `notify` takes no lock.
+    let intake = IntakeStack()
+    /// Messages accepted by `notify`, and dropped there (the spooler does not keep up).
+    let acceptedMessages = Atomic<Int>(0)
+    let intakeDropped = Atomic<Int>(0)
+    let intakeDroppedUnreported = Atomic<Int>(0)
+    let closedFlag = Atomic<Bool>(false)
+    /// The spooler sleeps on `spoolerLock`'s condition; `notify` then wakes it.
+    let spoolerSleeping = Atomic<Bool>(false)
+    let spoolerLock = ConditionLock()
     let lock = ConditionLock()
     /// Guarded by `lock`.
     var shared: SharedState
     /// The records found in the spool at open.
     let recoveredCount: Int
 
-    /// An event accepted by `notify`, not yet encoded.
-    struct Intake {
-        var event: NotificationEvent
-        var data: OsloJSON
-        var timestamp: OsloTimestamp
-        /// The request's size: what the intake counts against the spool capacity.
-        var bytes: Int
-    }
-
-    /// What `notify` and the two threads share, guarded by `lock`.
+    /// What the two threads share with `status` and `close`, guarded by `lock`.
     struct SharedState {
-        var intake: [Intake] = []
-        var intakeBytes = 0
         var queue: OutboxQueue
         var nextSequence: UInt64
         var log = NotifierLog()
-        var accepted = 0
         var confirmed = 0
         var resent = 0
         var dropped = 0
@@ -51,16 +50,17 @@ public final class Notifier: @unchecked Sendable {
         var brokerAddress: String?
         var blocked = false
         var lastError: String?
-        /// The spooler sleeps on `lock`'s condition; `notify` wakes it.
-        var spoolerSleeping = false
         /// The publisher sleeps on `lock`'s condition for work; the spooler wakes it.
         var publisherSleeping = false
         /// Set by `close`: spool everything, publish what can be until then, then stop.
         var stopDeadline: ContinuousClock.Instant?
         var spoolerStopped = false
         var publisherStopped = false
-        var closed = false
     }
+
+    /// The background threads run this much nicer than nova-compute, so that they never take
+    /// the CPU from the threads that call `notify`.
+    static let backgroundNiceness: Int32 = 10
 
     /// Spool segments roll over at this size (or an eighth of the capacity when smaller).
     static let segmentBytes = 1 << 20
@@ -97,8 +97,12 @@ public final class Notifier: @unchecked Sendable {
     /// notifier accepts events and sends nothing, and neither the spool nor a thread is used.
     public static func open(_ settings: NotifierSettings, timeouts: AMQPTimeouts = AMQPTimeouts()) throws(DirtyRingError) -> Notifier {
         let broker = try NotificationBroker(url: settings.transportURL, options: settings.rabbit, timeouts: timeouts)
-        guard settings.config.publishes else {
-            return Notifier(settings: settings, broker: broker, spool: nil, recovery: nil)
+        guard settings.publishes else {
+            let notifier = Notifier(settings: settings, broker: broker, spool: nil, recovery: nil)
+            if let reason = settings.unpublishedReason {
+                notifier.lock.withLock { notifier.shared.log.append(.warning, reason) }
+            }
+            return notifier
         }
         let opened: (NotificationSpool, NotificationSpool.Recovery)
         do {
@@ -110,11 +114,17 @@ public final class Notifier: @unchecked Sendable {
                                  option: NotifierSettings.spoolDirectoryOption, value: settings.spoolDirectory)
         }
         let notifier = Notifier(settings: settings, broker: broker, spool: opened.0, recovery: opened.1)
-        guard DetachedThread.start({ notifier.runSpooler() }) else {
+        guard DetachedThread.start({
+            DetachedThread.lowerPriority(by: backgroundNiceness)
+            notifier.runSpooler()
+        }) else {
             opened.0.close()
             throw DirtyRingError(kind: .internal, message: "cannot start the notification spooler thread")
         }
-        guard DetachedThread.start({ notifier.runPublisher() }) else {
+        guard DetachedThread.start({
+            DetachedThread.lowerPriority(by: backgroundNiceness)
+            notifier.runPublisher()
+        }) else {
             _ = notifier.close(timeout: .zero)
             throw DirtyRingError(kind: .internal, message: "cannot start the notification publisher thread")
         }
@@ -132,22 +142,21 @@ public final class Notifier: @unchecked Sendable {
         let data = try NotificationPayload.data(for: event, request: request, host: settings.host)
         var stamp = timestamp
         if stamp == nil { stamp = try Self.now() }
-        guard let timestamp = stamp, settings.config.publishes else { return 0 }
+        guard let timestamp = stamp, settings.publishes else { return 0 }
         let messages = settings.config.messagesPerNotification
-        try lock.withLock { () throws(DirtyRingError) in
-            guard !shared.closed else {
-                throw DirtyRingError(kind: .invalidRequest, message: "the notifier is closed")
-            }
-            shared.intake.append(Intake(event: event, data: data, timestamp: timestamp, bytes: requestBytes))
-            shared.intakeBytes += requestBytes
-            shared.accepted += messages
-            // The spooler is stuck (a dead disk): the oldest give way, as in the spool.
-            while shared.intakeBytes > settings.spoolCapacityBytes, shared.intake.count > 1 {
-                shared.intakeBytes -= shared.intake.removeFirst().bytes
-                shared.dropped += messages
-                shared.droppedUnreported += messages
-            }
-            if shared.spoolerSleeping { lock.broadcast() }
+        guard !closedFlag.load(ordering: .acquiring) else {
+            throw DirtyRingError(kind: .invalidRequest, message: "the notifier is closed")
+        }
+        // The spooler is stuck (a hung disk): new events give way beyond twice the capacity.
+        guard intake.waitingBytes + requestBytes <= 2 * settings.spoolCapacityBytes else {
+            intakeDropped.add(messages, ordering: .relaxed)
+            intakeDroppedUnreported.add(messages, ordering: .relaxed)
+            return messages
+        }
+        intake.push(Intake(event: event, data: data, timestamp: timestamp, bytes: requestBytes))
+        acceptedMessages.add(messages, ordering: .relaxed)
+        if spoolerSleeping.load(ordering: .sequentiallyConsistent) {
+            spoolerLock.withLock { spoolerLock.broadcast() }
         }
         return messages
     }
@@ -184,15 +193,21 @@ public final class Notifier: @unchecked Sendable {
     /// The current state; hands over (and forgets) the log lines collected since the last call.
     public func status() -> NotifierStatus {
         let spoolBytes = spool?.bytes ?? 0
+        let waiting = intake.waiting
+        let accepted = acceptedMessages.load(ordering: .relaxed)
+        let droppedHere = intakeDropped.load(ordering: .relaxed)
+        let droppedUnreported = intakeDroppedUnreported.exchange(0, ordering: .relaxed)
         return lock.withLock {
-            NotifierStatus(
-                enabled: settings.config.publishes, broker: shared.brokerAddress, blocked: shared.blocked,
-                pending: shared.queue.count + shared.intake.count * settings.config.messagesPerNotification,
+            shared.droppedUnreported += droppedUnreported
+            return NotifierStatus(
+                enabled: settings.publishes, broker: shared.brokerAddress, blocked: shared.blocked,
+                pending: shared.queue.count + waiting * settings.config.messagesPerNotification,
                 unconfirmed: shared.queue.count(in: .sent),
                 spoolDirectory: settings.spoolDirectory, spoolBytes: spoolBytes, recovered: recoveredCount,
-                accepted: shared.accepted, confirmed: shared.confirmed, resent: shared.resent, dropped: shared.dropped,
+                accepted: accepted, confirmed: shared.confirmed, resent: shared.resent,
+                dropped: shared.dropped + droppedHere,
                 spoolWriteErrors: shared.spoolWriteErrors, lastError: shared.lastError ?? shared.lastSpoolError,
-                log: reportUnreported() + shared.log.drain())
+                log: reportUnreported(totalDropped: shared.dropped + droppedHere) + shared.log.drain())
         }
     }
 
@@ -203,9 +218,10 @@ public final class Notifier: @unchecked Sendable {
         let clock = ContinuousClock()
         let deadline = clock.now.advanced(by: max(timeout, .zero))
         let hardDeadline = deadline.advanced(by: .seconds(1))
+        let first = !closedFlag.exchange(true, ordering: .acquiringAndReleasing)
+        spoolerLock.withLock { spoolerLock.broadcast() }
         let stopped: Bool = lock.withLock {
-            if !shared.closed {
-                shared.closed = true
+            if first {
                 shared.stopDeadline = deadline
                 lock.broadcast()
             }
@@ -228,12 +244,12 @@ public final class Notifier: @unchecked Sendable {
     }
 
     /// Log lines for the drops and failed spool writes not yet reported. Call with `lock` held.
-    func reportUnreported() -> [NotifierLog.Entry] {
+    func reportUnreported(totalDropped: Int) -> [NotifierLog.Entry] {
         var lines: [NotifierLog.Entry] = []
         if shared.droppedUnreported > 0 {
             lines.append(.init(level: .warning, message: "notification spool full ([dirtyring] notification_spool_max_mb "
                 + "= \(settings.spoolCapacityBytes >> 20)): dropped the \(shared.droppedUnreported) oldest messages "
-                + "(\(shared.dropped) since start)"))
+                + "(\(totalDropped) since start)"))
             shared.droppedUnreported = 0
         }
         if shared.spoolErrorsUnreported > 0 {

@@ -235,11 +235,48 @@ reach switch-over before the deadline is one that "would not converge"
 ]
 
 
+# Allowed range (inclusive) of notification_spool_max_mb.
+SPOOL_MAX_MB_LIMITS = (1, 4096)
+
+notification_opts = [
+    cfg.StrOpt(
+        'notification_spool_dir',
+        help="""
+Absolute path of the directory where notifications wait until RabbitMQ
+confirms them. Default: ``notification-spool/<host>`` under ``state_dir``.
+
+The driver publishes its notifications (``instance.dirty_rate.measure``,
+``instance.live_migration_precheck.*``, ``compute.dirty_ring.fault``...) with
+Nova's own notification settings (``[oslo_messaging_notifications]``,
+``[notifications]``, ``[oslo_messaging_rabbit]``, ``transport_url``): nothing
+is sent when Nova sends no notifications. Publishing never blocks
+nova-compute: each notification is written here first and sent by a
+background thread, which keeps it until the broker confirms it, through
+broker outages and nova-compute restarts (it is sent again, in order, with
+the same ``_unique_id`` so that oslo consumers drop duplicates). The
+directory is created when missing and must be writable by nova-compute;
+only one process may use it (nova-compute refuses to start otherwise).
+"""),
+    cfg.IntOpt(
+        'notification_spool_max_mb',
+        default=16,
+        help="""
+Upper bound, in MiB, of the notifications kept in
+``notification_spool_dir`` while the broker is unreachable (a measure
+notification takes about 1 KiB per topic and format). When it is reached,
+the oldest notifications are dropped and a WARNING says how many. An
+integer from 1 to 4096; the directory may use one more MiB of disk.
+"""),
+]
+
+
 def register_opts(conf):
     conf.register_group(dirtyring_group)
-    conf.register_opts(dirtyring_opts + precheck_opts, group=dirtyring_group)
+    conf.register_opts(dirtyring_opts + precheck_opts + notification_opts,
+                       group=dirtyring_group)
 
 
 def list_opts():
     """Entry point for oslo-config-generator (namespace nova_dirtyring)."""
-    return [(dirtyring_group, dirtyring_opts + precheck_opts)]
+    return [(dirtyring_group,
+             dirtyring_opts + precheck_opts + notification_opts)]

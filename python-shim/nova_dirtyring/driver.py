@@ -28,6 +28,7 @@ from nova.virt.libvirt import driver as libvirt_driver
 
 from nova_dirtyring import conf as dr_conf
 from nova_dirtyring import native
+from nova_dirtyring import notifications
 
 LOG = logging.getLogger(__name__)
 CONF = nova.conf.CONF
@@ -82,8 +83,8 @@ def _config():
             'ring_size': CONF.dirtyring.ring_size}
 
 
-def _precheck_config_error():
-    """The first invalid pre-flight option as a NativeError, or None.
+def _config_error():
+    """The first invalid pre-flight or spool option as a NativeError, or None.
 
     Same one-line shape as the library's invalid_config errors: option,
     value and the allowed values.
@@ -101,7 +102,7 @@ def _precheck_config_error():
                 'invalid_config',
                 'must be an integer from %d to %d' % (low, high),
                 option='[dirtyring] %s' % name, value=value)
-    return None
+    return notifications.spool_config_error(CONF)
 
 
 class PrecheckDecision(object):
@@ -141,6 +142,7 @@ class LibvirtDriver(libvirt_driver.LibvirtDriver):
     def __init__(self, virtapi, read_only=False):
         super().__init__(virtapi, read_only=read_only)
         self._dr_context = None
+        self._dr_publisher = None
         self._dr_host = None
         self._dr_offers_ring = False
         # Pre-flight decisions by instance uuid, for the migration that
@@ -154,7 +156,7 @@ class LibvirtDriver(libvirt_driver.LibvirtDriver):
         try:
             self._dr_library = native.Library(CONF.dirtyring.library_path)
             self._dr_library.config_check(_config(), None)
-            error = _precheck_config_error()
+            error = _config_error()
         except native.NativeError as e:
             error = e
         if error is not None:
@@ -196,10 +198,15 @@ class LibvirtDriver(libvirt_driver.LibvirtDriver):
                 self._dr_context = self._dr_open_context()
             self._dr_host = self._dr_context.probe()
             result = self._dr_library.config_check(_config(), self._dr_host)
+            if self._dr_publisher is None:
+                self._dr_publisher = notifications.Publisher(
+                    self._dr_library.open_notifier(
+                        notifications.notifier_config(CONF, host)))
         except native.NativeError as e:
             error = e
         if error is not None:
             _refuse_start(error)
+        self._dr_publisher.collect_log()
         self._dr_offers_ring = bool(result.get('offers_ring'))
         ring = self._dr_host.get('dirty_ring') or {}
         kvm = self._dr_host.get('kvm') or {}
@@ -219,6 +226,9 @@ class LibvirtDriver(libvirt_driver.LibvirtDriver):
              'reasons': '; '.join(ring.get('reasons') or []) or '-'})
 
     def cleanup_host(self, host):
+        if self._dr_publisher is not None:
+            self._dr_publisher.close()
+            self._dr_publisher = None
         if self._dr_context is not None:
             self._dr_context.close()
             self._dr_context = None
@@ -471,8 +481,34 @@ class LibvirtDriver(libvirt_driver.LibvirtDriver):
             raise result
         return result
 
+    # Notifications.
+
+    def _dr_notify(self, event, instance, **members):
+        """Queue one notification about ``instance`` (never blocks or raises).
+
+        ``members`` are the dr_notify members the event needs
+        (measurement, precheck, fault).
+        """
+        if self._dr_publisher is None:
+            return
+        request = {'event': event,
+                   'instance': {'uuid': instance.uuid,
+                                'tenant_id': instance.project_id,
+                                'user_id': instance.user_id}}
+        request.update(members)
+        self._dr_publisher.notify(request)
+
+    def _dr_notify_fault(self, instance, error):
+        """compute.dirty_ring.fault for a measurement that stalled vCPUs."""
+        raw = instance.system_metadata.get(SYSMETA_RING_SIZE) or '0'
+        self._dr_notify('compute.dirty_ring.fault', instance, fault={
+            'ring_size': int(raw) if raw.isdigit() else 0,
+            'error': error.document})
+
     def _dr_precheck_failed(self, instance, error):
         """Measurement (or check) failure: None (go ahead) or a refusal."""
+        if error.kind == 'stall':
+            self._dr_notify_fault(instance, error)
         why = error.one_line()
         if CONF.dirtyring.precheck_fail_closed:
             reason = ('live-migration pre-flight check: the dirty-rate '
@@ -502,6 +538,8 @@ class LibvirtDriver(libvirt_driver.LibvirtDriver):
             LOG.debug('Dirty-rate measurement failed after %.1f s',
                       time.monotonic() - started, instance=instance)
             return self._dr_precheck_failed(instance, error)
+        self._dr_notify('instance.dirty_rate.measure', instance,
+                        measurement=measurement)
         error = None
         try:
             decision = self._dr_library.precheck_decide(
@@ -513,6 +551,10 @@ class LibvirtDriver(libvirt_driver.LibvirtDriver):
         if error is not None:
             return self._dr_precheck_failed(instance, error)
         verdict = decision.get('verdict')
+        self._dr_notify('instance.live_migration_precheck.%s' % verdict,
+                        instance, measurement=measurement, precheck={
+                            'action': action, 'action_source': source,
+                            'decision': decision})
         forecast = decision.get('forecast') or {}
         reason = ' '.join(str(decision.get('reason') or verdict).split())
         elapsed = time.monotonic() - started

@@ -23,6 +23,12 @@ public struct NotifierSettings: Sendable {
     public var spoolCapacityBytes: Int
     /// Shown by RabbitMQ for the publisher's connection.
     public var connectionName: String
+    /// Why nothing is published although Nova publishes notifications (a transport that is not
+    /// RabbitMQ, e.g. kafka:// for notifications); nil when publishing.
+    public var unpublishedReason: String?
+
+    /// Whether the notifier publishes anything.
+    public var publishes: Bool { config.publishes && unpublishedReason == nil }
 
     public init(json text: String) throws(DirtyRingError) {
         let request = try OsloJSONParser.parse(text)
@@ -34,10 +40,24 @@ public struct NotifierSettings: Sendable {
                                  value: "")
         }
         self.host = host
-        config = try NotificationConfig(options: request["notifications"] ?? .object([]))
+        var options = request["notifications"] ?? .object([])
+        if case .object(let members) = options, case .string(let text)? = options["transport_url"],
+           case let scheme = text.prefix(while: { $0 != ":" }).lowercased(), !text.isEmpty,
+           !TransportURL.schemes.contains(scheme) {
+            options = .object(members.filter { $0.0 != "transport_url" })
+            unpublishedReason = "[oslo_messaging_notifications] transport_url is a \(scheme):// transport, not "
+                + "RabbitMQ: the dirty-ring notifications are not published"
+        }
+        config = try NotificationConfig(options: options)
         var url = config.transportURL
-        if url == nil, case .string(let text)? = request["default_transport_url"], !text.isEmpty {
-            url = try TransportURL.parse(text, option: "[DEFAULT] transport_url")
+        if url == nil, unpublishedReason == nil, config.publishes, case .string(let text)? = request["default_transport_url"], !text.isEmpty {
+            let scheme = text.prefix { $0 != ":" }.lowercased()
+            if TransportURL.schemes.contains(scheme) {
+                url = try TransportURL.parse(text, option: "[DEFAULT] transport_url")
+            } else {
+                unpublishedReason = "[DEFAULT] transport_url is a \(scheme):// transport, not RabbitMQ: "
+                    + "the dirty-ring notifications are not published"
+            }
         }
         if url == nil { url = try TransportURL.parse("rabbit://", option: "[DEFAULT] transport_url") }
         guard let url else { throw DirtyRingError(kind: .internal, message: "no transport_url") }

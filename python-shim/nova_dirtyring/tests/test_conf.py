@@ -60,7 +60,8 @@ class SampleConfigTestCase(test.NoDBTestCase):
              'libvirt_call_timeout', 'state_dir', 'precheck_action',
              'precheck_seconds',
              'precheck_fail_closed', 'assumed_bandwidth',
-             'precheck_deadline'], [o.name for o in opts])
+             'precheck_deadline', 'notification_spool_dir',
+             'notification_spool_max_mb'], [o.name for o in opts])
         for opt in opts:
             self.assertTrue(opt.help.strip(), opt.name)
         defaults = {o.name: o.default for o in opts}
@@ -74,6 +75,8 @@ class SampleConfigTestCase(test.NoDBTestCase):
         self.assertFalse(defaults['precheck_fail_closed'])
         self.assertEqual(1250, defaults['assumed_bandwidth'])
         self.assertEqual(600, defaults['precheck_deadline'])
+        self.assertIsNone(defaults['notification_spool_dir'])
+        self.assertEqual(16, defaults['notification_spool_max_mb'])
         for name, (low, high) in conf.PRECHECK_LIMITS.items():
             self.assertTrue(low <= defaults[name] <= high, name)
 

@@ -23,8 +23,12 @@ measurement is a canned document. The pre-flight decision
 (dr_precheck_decide) is the real library.
 """
 
+import json
 import os
+import subprocess
 import sys
+import tempfile
+import uuid
 
 from nova.tests.functional import integrated_helpers
 from nova.tests.functional.libvirt import base as libvirt_base
@@ -34,6 +38,10 @@ from nova_dirtyring.tests import dr_fixtures
 
 
 MEMORY_MIB = 4096
+RABBIT_URL = os.environ.get('DIRTYRING_RABBIT_URL',
+                            'rabbit://guest:guest@127.0.0.1:5672/')
+OSLO_LISTENER = str(dr_fixtures.REPO_ROOT / 'Tests' /
+                    'NotificationPublisherTests' / 'oslo_listener.py')
 
 
 class PrecheckLiveMigrationTest(
@@ -151,3 +159,80 @@ class PrecheckLiveMigrationTest(
         server = self._live_migrate(self.server)
         self.assertEqual(self.dest_hostname, server['OS-EXT-SRV-ATTR:host'])
         self.assertTrue(self.migrate_stub_ran)
+
+
+class PrecheckNotificationTest(PrecheckLiveMigrationTest):
+    """The pre-flight check's notifications reach a real oslo listener.
+
+    The computes publish through the real RabbitMQ (started by
+    scripts/test) with Nova's own notification options, in both formats;
+    a real oslo.messaging notification listener (a subprocess) receives
+    them.
+    """
+
+    def _setup_compute_service(self):
+        super()._setup_compute_service()
+        suffix = uuid.uuid4().hex[:8]
+        self.topic = 'drnotif_%s' % suffix
+        self.versioned_topic = 'drvnotif_%s' % suffix
+        self.exchange = 'drexchange_%s' % suffix
+        self.flags(driver=['messagingv2'], topics=[self.topic],
+                   transport_url=RABBIT_URL,
+                   group='oslo_messaging_notifications')
+        self.flags(notification_format='both',
+                   versioned_notifications_topics=[self.versioned_topic],
+                   group='notifications')
+        self.flags(control_exchange=self.exchange)
+        spool = tempfile.mkdtemp(prefix='dirtyring-functional-')
+        self.addCleanup(subprocess.run, ['rm', '-rf', spool])
+        self.flags(state_dir=spool, group='dirtyring')
+
+    def _listen(self, count):
+        listener = subprocess.Popen(
+            [sys.executable, OSLO_LISTENER, RABBIT_URL, self.exchange,
+             str(count), '60', self.topic, self.versioned_topic],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.addCleanup(listener.kill)
+        return listener
+
+    def test_dirty_guest_rejected(self):
+        # The listener declares its queues before anything is published.
+        listener = self._listen(4)
+        super().test_dirty_guest_rejected()
+        out, err = listener.communicate(timeout=90)
+        self.assertEqual(0, listener.returncode, err)
+        received = [json.loads(line) for line in out.splitlines()]
+        by_kind = {(n['event_type'], n['publisher_id']): n for n in received}
+        self.assertEqual(4, len(by_kind), received)
+        uid = self.server['id']
+        measure = by_kind[('instance.dirty_rate.measure', 'compute.src')]
+        self.assertEqual('INFO', measure['priority'])
+        self.assertEqual(uid, measure['payload']['instance_uuid'])
+        self.assertEqual(self.server['tenant_id'],
+                         measure['payload']['tenant_id'])
+        self.assertEqual('src', measure['payload']['host'])
+        self.assertEqual(float(dr_fixtures.DIRTY_RATE),
+                         measure['payload']['megabytes_per_second'])
+        self.assertEqual(MEMORY_MIB, measure['payload']['memory_mib'])
+        reject = by_kind[('instance.live_migration_precheck.reject',
+                          'compute.src')]
+        self.assertEqual('WARN', reject['priority'])
+        self.assertEqual('reject', reject['payload']['verdict'])
+        self.assertEqual('host', reject['payload']['action_source'])
+        self.assertFalse(reject['payload']['forecast']['converges'])
+        self.assertEqual(measure['payload'], reject['payload']['measurement'])
+        versioned = by_kind[('instance.live_migration_precheck.reject',
+                             'nova-compute:src')]['payload']
+        self.assertEqual('LiveMigrationPrecheckPayload',
+                         versioned['nova_object.name'])
+        self.assertEqual('nova-dirtyring', versioned['nova_object.namespace'])
+        self.assertEqual(reject['payload'], versioned['nova_object.data'])
+        self.assertIn(('instance.dirty_rate.measure', 'nova-compute:src'),
+                      by_kind)
+        status = self.src.driver._dr_publisher.status()
+        self.assertEqual(4, status['accepted'])
+        self.assertTrue(status['enabled'])
+
+    # The other scenarios are PrecheckLiveMigrationTest's.
+    test_calm_guest_migrates = None
+    test_flavor_warn_over_host_reject_migrates_dirty_guest = None
