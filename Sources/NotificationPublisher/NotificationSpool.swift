@@ -36,6 +36,8 @@ final class NotificationSpool: @unchecked Sendable {
     private var segments: [Segment] = []
     private var descriptor: Int32 = -1
     private var lockDescriptor: Int32
+    /// Guards `persistedDone` and the `confirmed` file (the spooler and the publisher mark).
+    private let doneLock = ConditionLock()
     private var persistedDone: UInt64
 
     private init(directory: String, segmentBytes: Int, lockDescriptor: Int32, done: UInt64, segments: [Segment]) {
@@ -136,10 +138,11 @@ final class NotificationSpool: @unchecked Sendable {
     /// Records that every sequence up to `sequence` is done, and removes the segments that hold
     /// nothing else (not the one being appended to).
     func markDone(through sequence: UInt64) throws(SpoolError) {
-        guard sequence > persistedDone else { return }
-        let path = directory + "/confirmed"
-        try Self.replaceFile(path, with: String(sequence))
-        persistedDone = sequence
+        try doneLock.withLock { () throws(SpoolError) in
+            guard sequence > persistedDone else { return }
+            try Self.replaceFile(directory + "/confirmed", with: String(sequence))
+            persistedDone = sequence
+        }
         let finished: [Segment] = lock.withLock {
             let appending = descriptor >= 0 ? segments.count - 1 : segments.count
             let count = segments[..<appending].prefix { $0.last <= sequence }.count

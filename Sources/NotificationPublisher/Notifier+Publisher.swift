@@ -225,7 +225,7 @@ extension Notifier {
     }
 
     /// Writes the spool's `confirmed` mark and removes finished segments.
-    private func persistDone() {
+    func persistDone() {
         guard let spool else { return }
         let done = lock.withLock { shared.queue.doneThrough }
         do {

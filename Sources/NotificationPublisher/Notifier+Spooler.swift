@@ -83,12 +83,14 @@ extension Notifier {
                 spoolError = error
             }
         }
-        lock.withLock {
+        let dropped = lock.withLock { () -> Int in
             shared.nextSequence = first + UInt64(records.count)
+            var droppedNow = 0
             for record in records {
                 let dropped = shared.queue.append(record, bytes: record.body.utf8.count + 96)
                 shared.dropped += dropped.count
                 shared.droppedUnreported += dropped.count
+                droppedNow += dropped.count
             }
             if let spoolError {
                 shared.spoolWriteErrors += records.count
@@ -99,6 +101,9 @@ extension Notifier {
                 shared.log.append(.error, "notification not sent, it cannot be encoded: \(failure)")
             }
             if shared.publisherSleeping { lock.broadcast() }
+            return droppedNow
         }
+        // Dropped records are done: their segments leave the disk now, not at the next confirm.
+        if dropped > 0 { persistDone() }
     }
 }
