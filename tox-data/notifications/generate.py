@@ -45,22 +45,29 @@ MEASUREMENT = {
 }
 
 
-def precheck(action, reason, downtime, iterations):
+def precheck(action, verdict, reason, converges, limit):
+    """A pre-flight payload as the library builds it from its decision."""
     return {
         'instance_uuid': INSTANCE,
         'tenant_id': TENANT,
         'user_id': USER,
         'host': HOST,
         'action': action,
+        'action_source': 'host',
+        'verdict': verdict,
         'reason': reason,
         'measurement': MEASUREMENT,
         'bandwidth_megabytes_per_second': 100.0,
-        'max_downtime_ms': 500,
+        'max_downtime_ms': 500.0,
+        'deadline_seconds': 1600.0,
         'forecast': {
-            'converges': action == 'accept',
-            'iterations': iterations,
-            'downtime_ms': downtime,
-            'total_seconds': 1e-05 if action == 'accept' else 1.5e+16,
+            'converges': converges,
+            'rounds': 4 if converges else 10000,
+            'total_seconds': 21.5 if converges else 1600.0,
+            'bytes_sent': 2254438400 if converges else 167772160000,
+            'downtime_ms': 312.5 if converges else 1205.0,
+            'floor_seconds': 20.48,
+            'limit_megabytes_per_second': limit,
         },
     }
 
@@ -71,15 +78,15 @@ CATALOGUE = [
      'DirtyRateMeasurementPayload', MEASUREMENT),
     ('precheck_accept', 'instance.live_migration_precheck.accept', 'INFO',
      'LiveMigrationPrecheckPayload',
-     precheck('accept', 'converges within the downtime', 312.5, 4)),
+     precheck('warn', 'accept', 'converges in 4 rounds, 21.5 s', True, None)),
     ('precheck_throttle', 'instance.live_migration_precheck.throttle',
      'INFO', 'LiveMigrationPrecheckPayload',
-     precheck('throttle', 'dirty rate 120.5 MB/s > bandwidth 100.0 MB/s',
-              None, 30)),
+     precheck('throttle', 'throttle',
+              'dirty rate 120.5 MB/s > bandwidth 100.0 MB/s', False, 70.5)),
     ('precheck_reject', 'instance.live_migration_precheck.reject', 'WARN',
      'LiveMigrationPrecheckPayload',
-     precheck('reject', 'never converges: \u00e9t\u00e9 "quoted" \\ / '
-              '\u2028 \U0001F680 \x01', None, 30)),
+     precheck('reject', 'reject', 'never converges: \u00e9t\u00e9 "quoted" '
+              '\\ / \u2028 \U0001F680 \x01', False, None)),
     ('throttle_start', 'instance.live_migration_throttle.start', 'INFO',
      'LiveMigrationThrottlePayload', {
          'instance_uuid': INSTANCE, 'tenant_id': TENANT, 'user_id': USER,
@@ -98,11 +105,11 @@ CATALOGUE = [
      'DirtyRingFaultPayload', {
          'instance_uuid': INSTANCE, 'tenant_id': TENANT, 'user_id': USER,
          'host': HOST,
-         'operation': 'calc-dirty-rate', 'ring_size': 4096,
-         'stalled_vcpus': [1], 'stall_seconds': 5.0,
-         'evidence': {'vcpu_times_ns_before': [1000000, 2000000],
-                      'vcpu_times_ns_after': [9000000, 2000000]},
-         'is_admin': False, 'error': None}),
+         'operation': 'calc-dirty-rate', 'mode': 'dirty-ring',
+         'ring_size': 4096, 'stalled_vcpus': [1], 'error_kind': 'stall',
+         'error': 'dirty-ring measurement stopped vCPUs of domain '
+                  'instance-0000002a: vCPU 1 stopped running its guest',
+         'selftest_state': 'failed'}),
 ]
 
 TIMESTAMP = '2026-11-28 03:18:10.887256'

@@ -94,13 +94,11 @@ def drain(queue_name, expected, timeout=60):
     return bodies
 
 
-def delete_queue(queue_name):
+def delete_queue_and_exchange(queue_name, exchange):
     with kombu.Connection(amqp_url()) as connection:
         channel = connection.channel()
-        try:
-            channel.queue_delete(queue_name)
-        except Exception:
-            pass
+        channel.queue_delete(queue_name)
+        channel.exchange_delete(exchange)
 
 
 def instances_and_unique_ids(bodies):
@@ -159,7 +157,8 @@ class BrokerFaultTestCase(testtools.TestCase):
         self.topic = 'drfault_%s' % uuid.uuid4().hex[:8]
         self.queue_name = self.topic + '.info'
         # Cleanups run last first: broker up, alarm off, then the queue.
-        self.addCleanup(delete_queue, self.queue_name)
+        self.addCleanup(delete_queue_and_exchange, self.queue_name,
+                        self.topic)
         self.addCleanup(rabbitmqctl, 'set_vm_memory_high_watermark', '0.4')
         self.addCleanup(broker_up)
 

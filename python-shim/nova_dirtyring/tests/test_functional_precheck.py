@@ -30,6 +30,7 @@ import sys
 import tempfile
 import uuid
 
+import kombu
 from nova.tests.functional import integrated_helpers
 from nova.tests.functional.libvirt import base as libvirt_base
 
@@ -183,9 +184,19 @@ class PrecheckNotificationTest(PrecheckLiveMigrationTest):
                    versioned_notifications_topics=[self.versioned_topic],
                    group='notifications')
         self.flags(control_exchange=self.exchange)
+        self.addCleanup(self._delete_broker_objects)
         spool = tempfile.mkdtemp(prefix='dirtyring-functional-')
         self.addCleanup(subprocess.run, ['rm', '-rf', spool])
         self.flags(state_dir=spool, group='dirtyring')
+
+    def _delete_broker_objects(self):
+        url = RABBIT_URL.replace('rabbit://', 'amqp://', 1)
+        with kombu.Connection(url) as connection:
+            channel = connection.channel()
+            for topic in (self.topic, self.versioned_topic):
+                for priority in ('info', 'warn'):
+                    channel.queue_delete('%s.%s' % (topic, priority))
+            channel.exchange_delete(self.exchange)
 
     def _listen(self, count):
         listener = subprocess.Popen(
