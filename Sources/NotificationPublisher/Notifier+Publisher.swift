@@ -24,6 +24,8 @@ extension Notifier {
         var sequences: [UInt64: UInt64] = [:]
         /// When the oldest unconfirmed message was sent.
         var oldestSentAt: ContinuousClock.Instant?
+        /// The route of the last record sent (records mostly share one) and the others seen.
+        var lastRoute: (SpoolRecord, NotificationRoute)?
         var routes: [String: NotificationRoute] = [:]
 
         init(_ publisher: NotificationPublisher) {
@@ -198,6 +200,16 @@ extension Notifier {
 
     /// The route of a record under the queue flags in force, declared once per connection.
     private func route(for record: SpoolRecord, link: Link, nonDurable: Bool) throws(AMQPError) -> NotificationRoute {
+        if let (last, route) = link.lastRoute, last.exchange == record.exchange, last.topic == record.topic,
+           last.priority == record.priority {
+            return route
+        }
+        let found = try routeLookup(for: record, link: link, nonDurable: nonDurable)
+        link.lastRoute = (record, found)
+        return found
+    }
+
+    private func routeLookup(for record: SpoolRecord, link: Link, nonDurable: Bool) throws(AMQPError) -> NotificationRoute {
         let key = record.exchange + "\u{0}" + record.topic + "\u{0}" + record.priority.rawValue
         if let route = link.routes[key] { return route }
         do {

@@ -7,7 +7,7 @@ extension Notifier {
     /// sleeps until woken.
     static let spoolerPolls = 50
     /// Events encoded and written together.
-    static let spoolerBatch = 64
+    static let spoolerBatch = 256
 
     func runSpooler() {
         var random = RandomPool()

@@ -20,6 +20,9 @@ public struct OutboxQueue: Sendable {
     public private(set) var doneThrough: UInt64
     /// The sum of the live records' line sizes.
     public private(set) var bytes = 0
+    /// Live records waiting and sent.
+    private var waitingCount = 0
+    private var sentCount = 0
     /// Upper bound of `bytes`; the oldest records are dropped to stay within it.
     public let capacityBytes: Int
 
@@ -35,18 +38,21 @@ public struct OutboxQueue: Sendable {
     public var lastSequence: UInt64 { entries.last.map { $0.record.sequence } ?? doneThrough }
 
     public func count(in state: State) -> Int {
-        entries[head...].reduce(0) { $0 + ($1.state == state ? 1 : 0) }
+        switch state {
+        case .waiting: waitingCount
+        case .sent: sentCount
+        case .confirmed: count - waitingCount - sentCount
+        }
     }
 
-    public var hasWaiting: Bool {
-        entries[sendCursor...].contains { $0.state == .waiting }
-    }
+    public var hasWaiting: Bool { waitingCount > 0 }
 
     /// Adds a record, whose sequence must follow the last one; returns the records dropped
     /// (oldest first) to keep within the capacity, the new one included when it alone exceeds it.
     public mutating func append(_ record: SpoolRecord, bytes size: Int) -> [SpoolRecord] {
         entries.append(Entry(record: record, bytes: size, state: .waiting))
         bytes += size
+        waitingCount += 1
         var dropped: [SpoolRecord] = []
         while bytes > capacityBytes, head < entries.count {
             if entries[head].state != .confirmed { dropped.append(entries[head].record) }
@@ -65,6 +71,8 @@ public struct OutboxQueue: Sendable {
             if entries[sendCursor].state == .waiting {
                 if !taken.isEmpty, size + entries[sendCursor].bytes > maximumBytes { break }
                 entries[sendCursor].state = .sent
+                waitingCount -= 1
+                sentCount += 1
                 taken.append(entries[sendCursor].record)
                 size += entries[sendCursor].bytes
             }
@@ -78,11 +86,13 @@ public struct OutboxQueue: Sendable {
     @discardableResult
     public mutating func settle(_ sequence: UInt64, acknowledged: Bool) -> Bool {
         guard let index = index(of: sequence), entries[index].state == .sent else { return false }
+        sentCount -= 1
         if acknowledged {
             entries[index].state = .confirmed
             while head < entries.count, entries[head].state == .confirmed { removeHead() }
         } else {
             entries[index].state = .waiting
+            waitingCount += 1
             sendCursor = min(sendCursor, index)
         }
         return true
@@ -93,6 +103,8 @@ public struct OutboxQueue: Sendable {
         for index in head..<entries.count where entries[index].state == .sent {
             entries[index].state = .waiting
         }
+        waitingCount += sentCount
+        sentCount = 0
         sendCursor = head
     }
 
@@ -107,6 +119,11 @@ public struct OutboxQueue: Sendable {
 
     private mutating func removeHead() {
         bytes -= entries[head].bytes
+        switch entries[head].state {
+        case .waiting: waitingCount -= 1
+        case .sent: sentCount -= 1
+        case .confirmed: break
+        }
         doneThrough = entries[head].record.sequence
         head += 1
         if head == entries.count {
