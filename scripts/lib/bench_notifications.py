@@ -18,6 +18,7 @@ import gc
 import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -44,6 +45,18 @@ def measurement(number):
             'megabytes_per_second': 12.5, 'vcpu_megabytes_per_second': [],
             'memory_mib': 2048, 'vcpus': 2, 'ring_size': 0,
             'measured_at': '2026-11-28T07:00:00Z'}
+
+
+def broker_cpu_seconds():
+    """CPU time RabbitMQ's Erlang VM (beam.smp) used so far; None if absent."""
+    try:
+        pid = subprocess.run(['pgrep', '-o', 'beam.smp'], capture_output=True,
+                             text=True).stdout.split()[0]
+        with open('/proc/%s/stat' % pid) as stat:
+            fields = stat.read().rsplit(')', 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+    except (IndexError, OSError, ValueError):
+        return None
 
 
 def percentiles(latencies):
@@ -124,15 +137,26 @@ def oslo():
     return OSLO, elapsed, elapsed, percentiles(latencies), None
 
 
+def measured(run):
+    before = broker_cpu_seconds()
+    result = run()
+    after = broker_cpu_seconds()
+    broker = (after - before) if None not in (before, after) else float('nan')
+    return result + (broker,)
+
+
 def main():
-    rows = [('oslo.messaging Notifier (baseline)',) + oslo(),
-            ('nova-dirtyring notifier',) + ours()]
+    rows = [('oslo.messaging Notifier (baseline)',) + measured(oslo),
+            ('nova-dirtyring notifier',) + measured(ours)]
     print('notifications: the same event, same broker, confirms on')
-    print('%-36s %8s %12s %10s %10s %10s' % (
-        'publisher', 'count', 'per second', 'p50 us', 'p99 us', 'max us'))
-    for name, count, elapsed, _enqueued, (p50, p99, worst), _s in rows:
-        print('%-36s %8d %12.0f %10.1f %10.1f %10.1f' % (
-            name, count, count / elapsed, p50, p99, worst))
+    print('%-36s %8s %12s %10s %10s %10s %14s' % (
+        'publisher', 'count', 'per second', 'p50 us', 'p99 us', 'max us',
+        'broker us/msg'))
+    for name, count, elapsed, _enqueued, (p50, p99, worst), _s, broker \
+            in rows:
+        print('%-36s %8d %12.0f %10.1f %10.1f %10.1f %14.1f' % (
+            name, count, count / elapsed, p50, p99, worst,
+            broker * 1e6 / count))
     baseline = rows[0][1] / rows[0][2]
     mine = rows[1][1] / rows[1][2]
     print('throughput: %.1fx oslo.messaging; enqueue p99 %.1f us '
