@@ -12,14 +12,15 @@ import Testing
     /// A port where nothing listens: the broker is down.
     static let downURL = "rabbit://guest:guest@127.0.0.1:1/"
 
-    static func settings(spool: String, url: String = Fixtures.url, topic: String, capacity: Int = 16 << 20)
-        throws -> NotifierSettings
+    static func settings(spool: String, url: String = Fixtures.url, topic: String, capacity: Int = 16 << 20,
+                         heartbeat: Int = 60) throws -> NotifierSettings
     {
         try NotifierSettings(json: """
             {"host": "cmp-test", "notifications": {"driver": ["messagingv2"], "topics": ["\(topic)"],
              "control_exchange": "\(topic)"},
              "default_transport_url": "\(url)",
-             "rabbit": {"rabbit_retry_interval": 1, "rabbit_retry_backoff": 0, "rabbit_interval_max": 1},
+             "rabbit": {"rabbit_retry_interval": 1, "rabbit_retry_backoff": 0, "rabbit_interval_max": 1,
+                        "heartbeat_timeout_threshold": \(heartbeat)},
              "spool_dir": "\(spool)", "spool_max_bytes": \(capacity), "connection_name": "notifier-tests"}
             """)
     }
@@ -154,6 +155,28 @@ import Testing
         #expect(Date().timeIntervalSince(started) < 1.6)
         #expect(closed.pending == 10)
         #expect(throws: DirtyRingError.self) { try notifier.notify(json: Self.measure(11)) }
+    }
+
+    @Test func anIdleConnectionStaysUpBecauseHeartbeatsAreServiced() throws {
+        let spool = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: spool) }
+        let topic = Fixtures.unique("drheartbeat")
+        let notifier = try Notifier.open(Self.settings(spool: spool, topic: topic, heartbeat: 2))
+        _ = try notifier.notify(json: Self.measure(1))
+        var status = Self.waitFor(notifier) { $0.confirmed == 1 }
+        #expect(status.confirmed == 1)
+        // The broker drops a connection that stays silent for two heartbeat intervals (4 s).
+        Thread.sleep(forTimeInterval: 7)
+        _ = try notifier.notify(json: Self.measure(2))
+        status = Self.waitFor(notifier) { $0.confirmed == 2 }
+        let closed = notifier.close(timeout: .seconds(5))
+        #expect(status.confirmed == 2 && status.resent == 0)
+        #expect(!(status.log + closed.log).contains { $0.message.contains("lost the broker connection") },
+                "\((status.log + closed.log).map(\.message))")
+        let cleanup = try Fixtures.connection()
+        try cleanup.deleteQueue(topic + ".info")
+        try cleanup.deleteExchange(topic)
+        cleanup.close()
     }
 
     @Test func nothingIsSpooledWhenNovaSendsNoNotifications() throws {

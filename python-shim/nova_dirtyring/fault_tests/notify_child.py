@@ -54,6 +54,21 @@ def schedstat(fd):
     return int(cpu), int(wait)
 
 
+def timed_notify(notifier, request, stat):
+    """Queue ``request``: (wall ns, blocked ns) of the call.
+
+    Blocked: the wall time minus the CPU time and the run-queue wait of the
+    calling thread (``stat``: its open /proc/thread-self/schedstat).
+    """
+    cpu_before, wait_before = schedstat(stat)
+    before = time.perf_counter_ns()
+    notifier.notify(request)
+    wall = time.perf_counter_ns() - before
+    cpu_after, wait_after = schedstat(stat)
+    return wall, max(0, wall - (cpu_after - cpu_before) -
+                     (wait_after - wait_before))
+
+
 def say(document):
     print(json.dumps(document), flush=True)
 
@@ -82,14 +97,9 @@ def main():
         delay = due - time.monotonic()
         if delay > 0:
             time.sleep(delay)
-        cpu_before, wait_before = schedstat(stat)
-        before = time.perf_counter_ns()
-        notifier.notify(request)
-        wall = time.perf_counter_ns() - before
-        cpu_after, wait_after = schedstat(stat)
+        wall, off_cpu = timed_notify(notifier, request, stat)
         latencies.append(wall)
-        blocked.append(max(0, wall - (cpu_after - cpu_before) -
-                           (wait_after - wait_before)))
+        blocked.append(off_cpu)
         if (k + 1) % 1000 == 0:
             say({'sent': k + 1})
     latencies.sort()

@@ -29,6 +29,7 @@ import uuid
 import kombu
 import testtools
 
+from nova_dirtyring.fault_tests import notify_child
 from nova_dirtyring import native
 from nova_dirtyring.tests import dr_fixtures
 
@@ -217,15 +218,17 @@ class BrokerFaultTestCase(testtools.TestCase):
 
         rabbitmqctl('set_vm_memory_high_watermark', '0.0000001')
         self._wait(lambda s: self._alarm_active(), notifier, 'memory alarm')
-        slowest = 0
+        blocked = []
+        stat = os.open('/proc/thread-self/schedstat', os.O_RDONLY)
+        self.addCleanup(os.close, stat)
         for _ in range(2000):
-            before = time.perf_counter_ns()
-            notifier.notify(request)
-            slowest = max(slowest, time.perf_counter_ns() - before)
+            blocked.append(notify_child.timed_notify(notifier, request,
+                                                     stat)[1])
             time.sleep(0.0005)
         status = self._wait(lambda s: s['blocked'], notifier,
                             'connection.blocked')
-        self.assertLess(slowest / 1000.0, 1000.0)
+        # Never blocked 1 ms (preemption on 2 busy cores is not counted).
+        self.assertLess(max(blocked) / 1000.0, 1000.0)
         self.assertLess(status['confirmed'], status['accepted'])
         rabbitmqctl('set_vm_memory_high_watermark', '0.4')
         status = self._wait(lambda s: s['pending'] == 0, notifier,
