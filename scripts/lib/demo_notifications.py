@@ -6,8 +6,9 @@ Measures DOMAIN (1 s, through the library, as the driver's pre-flight check
 does), decides with precheck_action=reject against a 100 MiB/s link and
 Nova's default downtime and completion timeout, and publishes
 ``instance.dirty_rate.measure`` and
-``instance.live_migration_precheck.<verdict>`` with Nova-style notification options (messagingv2, both formats) to the
-RabbitMQ of DIRTYRING_RABBIT_URL, on an exchange of its own. A real
+``instance.live_migration_precheck.<verdict>`` with Nova-style notification
+options (messagingv2, both formats) to the RabbitMQ of DIRTYRING_RABBIT_URL,
+on an exchange of its own. A real
 oslo.messaging notification listener prints what it receives.
 """
 
