@@ -161,8 +161,12 @@ def _parse_timestamp(text):
     return datetime.datetime.strptime(text, fmt)
 
 
-def publish_with_oslo(item):
-    """Send one notification through oslo.messaging; return what it sent."""
+def publish_with_oslo(item, url=None):
+    """Send one notification through oslo.messaging; return what it sent.
+
+    With ``url`` (a rabbit:// transport_url) the message really goes to that
+    broker (the identifiers and timestamp still pinned) and None is returned.
+    """
     import kombu.messaging
     from oslo_config import cfg
     import oslo_messaging
@@ -172,7 +176,7 @@ def publish_with_oslo(item):
     conf([], project='nova')
     oslo_messaging.set_transport_defaults('nova')
     transport = oslo_messaging.get_notification_transport(
-        conf, url='kombu+memory:////')
+        conf, url=url or 'kombu+memory:////')
     captured = []
 
     def fake_publish(self, body, priority, content_type, content_encoding,
@@ -188,9 +192,10 @@ def publish_with_oslo(item):
     message_id = mock.Mock(uuid4=lambda: uuid.UUID(item['message_id']))
     unique_id = mock.Mock(uuid4=lambda: uuid.UUID(hex=item['unique_id']))
     now = _parse_timestamp(item['timestamp'])
+    real = mock.patch.object(kombu.messaging.Producer, 'on_return', None)
     try:
-        with mock.patch.object(kombu.messaging.Producer, '_publish',
-                               fake_publish), \
+        with (real if url else mock.patch.object(
+                kombu.messaging.Producer, '_publish', fake_publish)), \
                 mock.patch('oslo_messaging.notify.notifier.uuid',
                            message_id), \
                 mock.patch('oslo_messaging._drivers.amqp.uuid', unique_id), \
@@ -202,6 +207,8 @@ def publish_with_oslo(item):
             method({}, item['event_type'], item['payload'])
     finally:
         transport.cleanup()
+    if url:
+        return None
     if len(captured) != 1:
         raise RuntimeError('oslo published %d messages for %s'
                            % (len(captured), item['name']))
@@ -447,5 +454,45 @@ def generate(directory):
     return items
 
 
+def through_broker(url):
+    """Every input through oslo.messaging to a real RabbitMQ, read back.
+
+    Each goes to its topic plus a random suffix (same bytes: the topic is not
+    in the body); prints one JSON list of {name, body, properties, exchange,
+    routing_key} as the broker delivered them.
+    """
+    import kombu
+    suffix = uuid.uuid4().hex[:8]
+    results = []
+    amqp_url = url.replace('rabbit://', 'amqp://', 1)
+    for item in inputs():
+        item = dict(item, topic='%s_%s' % (item['topic'], suffix))
+        publish_with_oslo(item, url=url)
+        queue = '%s.%s' % (item['topic'], item['priority'].lower())
+        with kombu.Connection(amqp_url) as connection:
+            channel = connection.channel()
+            message = channel.basic_get(queue, no_ack=True)
+            channel.queue_delete(queue)
+        if message is None:
+            raise RuntimeError('nothing in %s for %s' % (queue, item['name']))
+        properties = message.properties
+        results.append({
+            'name': item['name'],
+            # py-amqp hands a utf-8 body over as str, others as bytes
+            'body': (message.body if isinstance(message.body, str)
+                     else message.body.decode('ascii')),
+            'properties': {k: properties.get(k) for k in (
+                'content_type', 'content_encoding', 'delivery_mode',
+                'priority', 'headers')},
+            'exchange': message.delivery_info['exchange'],
+            'routing_key': message.delivery_info['routing_key'][
+                :-len(suffix) - len(item['priority']) - 2] + '.' +
+            item['priority'].lower()})
+    print(json.dumps(results))
+
+
 if __name__ == '__main__':
-    generate(sys.argv[1] if len(sys.argv) > 1 else HERE)
+    if sys.argv[1:2] == ['--through-broker']:
+        through_broker(sys.argv[2])
+    else:
+        generate(sys.argv[1] if len(sys.argv) > 1 else HERE)

@@ -23,14 +23,18 @@ accept every body.
 import filecmp
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
+import uuid
 
+import kombu
 from oslo_messaging._drivers import common
 from oslo_messaging.notify import dispatcher
 import testtools
 
+from nova_dirtyring import native
 from nova_dirtyring.tests import dr_fixtures
 
 FIXTURES = dr_fixtures.REPO_ROOT / 'tox-data' / 'notifications'
@@ -43,6 +47,12 @@ EVENTS = {
     'instance.live_migration_throttle.end': 'INFO',
     'compute.dirty_ring.fault': 'ERROR',
 }
+
+
+RABBIT_URL = os.environ.get('DIRTYRING_RABBIT_URL',
+                            'rabbit://guest:guest@127.0.0.1:5672/')
+PROPERTIES = ('content_type', 'content_encoding', 'delivery_mode', 'priority',
+              'headers')
 
 
 def _inputs():
@@ -107,3 +117,57 @@ class TestOsloWireFixtures(testtools.TestCase):
             self.assertEqual(item['payload'], message['payload'])
             self.assertFalse([key for key in message
                               if key.startswith('_context_')])
+
+
+class TestThroughTheBroker(testtools.TestCase):
+    """oslo.messaging and our notifier, both read back from RabbitMQ."""
+
+    def test_oslo_through_rabbitmq_is_the_fixtures_and_ours_alike(self):
+        out = subprocess.run(
+            [sys.executable, str(FIXTURES / 'generate.py'), '--through-broker',
+             RABBIT_URL], check=True, capture_output=True, text=True,
+            timeout=300).stdout
+        results = json.loads(out)
+        self.assertEqual(len(_inputs()), len(results))
+        with open(FIXTURES / 'publish.json') as source:
+            published = {p['name']: p for p in json.load(source)}
+        for result in results:
+            name = result['name']
+            with open(FIXTURES / (name + '.json')) as body:
+                self.assertEqual(body.read(), result['body'], name)
+            self.assertEqual(published[name]['exchange'], result['exchange'])
+            self.assertEqual(published[name]['routing_key'],
+                             result['routing_key'], name)
+        ours = self._ours_through_the_broker()
+        oslo = results[0]
+        self.assertEqual(oslo['properties'], ours['properties'])
+        self.assertEqual(oslo['exchange'], ours['exchange'])
+
+    def _ours_through_the_broker(self):
+        topic = 'drwire_%s' % uuid.uuid4().hex[:8]
+        spool = tempfile.mkdtemp(prefix='dirtyring-wire-')
+        self.addCleanup(shutil.rmtree, spool, True)
+        notifier = native.Library(dr_fixtures.library_path()).open_notifier({
+            'host': 'cmp-7', 'default_transport_url': RABBIT_URL,
+            'notifications': {'driver': ['messagingv2'], 'topics': [topic]},
+            'rabbit': {}, 'spool_dir': spool, 'spool_max_bytes': 1 << 24})
+        notifier.notify({
+            'event': 'instance.dirty_rate.measure',
+            'instance': {'uuid': 'u', 'tenant_id': 't', 'user_id': 'u'},
+            'measurement': {
+                'domain': 'd', 'uuid': 'u', 'mode': 'dirty-bitmap',
+                'period_seconds': 1, 'megabytes_per_second': 1.5,
+                'vcpu_megabytes_per_second': [], 'memory_mib': 64,
+                'vcpus': 1, 'ring_size': 0,
+                'measured_at': '2026-11-28T03:18:09Z'}})
+        status = notifier.close(10)
+        self.assertEqual(1, status['confirmed'], status)
+        url = RABBIT_URL.replace('rabbit://', 'amqp://', 1)
+        with kombu.Connection(url) as connection:
+            channel = connection.channel()
+            message = channel.basic_get(topic + '.info', no_ack=True)
+            channel.queue_delete(topic + '.info')
+        self.assertIsNotNone(message)
+        return {'properties': {k: message.properties.get(k)
+                               for k in PROPERTIES},
+                'exchange': message.delivery_info['exchange']}
