@@ -58,10 +58,6 @@ public final class Notifier: @unchecked Sendable {
         var publisherStopped = false
     }
 
-    /// The background threads run this much nicer than nova-compute, so that they never take
-    /// the CPU from the threads that call `notify`.
-    static let backgroundNiceness: Int32 = 10
-
     /// Spool segments roll over at this size (or an eighth of the capacity when smaller).
     static let segmentBytes = 1 << 20
 
@@ -114,17 +110,11 @@ public final class Notifier: @unchecked Sendable {
                                  option: NotifierSettings.spoolDirectoryOption, value: settings.spoolDirectory)
         }
         let notifier = Notifier(settings: settings, broker: broker, spool: opened.0, recovery: opened.1)
-        guard DetachedThread.start({
-            DetachedThread.lowerPriority(by: backgroundNiceness)
-            notifier.runSpooler()
-        }) else {
+        guard DetachedThread.start({ notifier.runSpooler() }) else {
             opened.0.close()
             throw DirtyRingError(kind: .internal, message: "cannot start the notification spooler thread")
         }
-        guard DetachedThread.start({
-            DetachedThread.lowerPriority(by: backgroundNiceness)
-            notifier.runPublisher()
-        }) else {
+        guard DetachedThread.start({ notifier.runPublisher() }) else {
             _ = notifier.close(timeout: .zero)
             throw DirtyRingError(kind: .internal, message: "cannot start the notification publisher thread")
         }

@@ -16,10 +16,10 @@ Loads libdirtyring.so through the shim's binding, opens the notifier on a
 spool directory and queues measure notifications for instances
 ``i-<first>`` to ``i-<first+count-1>`` at ``rate`` per second, timing each
 enqueue call: its wall time, and how long of it the thread was blocked (off
-the CPU without waiting for one: wall time minus the CPU time and the
-run-queue wait that /proc/thread-self/schedstat counts; a 2-core machine
-shared with RabbitMQ preempts threads for milliseconds, which is not
-blocking). Prints one JSON line per thousand, then
+the CPU without waiting for one: wall time minus the thread's CPU time and
+its run-queue wait; a 2-core machine shared with RabbitMQ preempts threads
+for milliseconds, which is not blocking). Prints one JSON line per thousand,
+then
 ``{"done": true, ...}``; with ``--wait-confirmed`` it then waits until the
 broker confirmed every message it holds and closes the notifier, otherwise
 it sleeps until killed.
@@ -48,25 +48,27 @@ def measure_request(number):
     }).encode('utf-8')
 
 
-def schedstat(fd):
-    """(CPU ns, run-queue wait ns) of the calling thread."""
-    cpu, wait, _slices = os.pread(fd, 128, 0).split()
-    return int(cpu), int(wait)
+def run_queue_wait(fd):
+    """Nanoseconds the calling thread has waited for a CPU (schedstat)."""
+    return int(os.pread(fd, 128, 0).split()[1])
 
 
 def timed_notify(notifier, request, stat):
     """Queue ``request``: (wall ns, blocked ns) of the call.
 
-    Blocked: the wall time minus the CPU time and the run-queue wait of the
-    calling thread (``stat``: its open /proc/thread-self/schedstat).
+    Blocked: the wall time minus the thread's CPU time
+    (CLOCK_THREAD_CPUTIME_ID, exact for the running thread, unlike
+    schedstat's tick-updated sum) and its run-queue wait (``stat``: its
+    open /proc/thread-self/schedstat).
     """
-    cpu_before, wait_before = schedstat(stat)
+    wait_before = run_queue_wait(stat)
+    cpu_before = time.thread_time_ns()
     before = time.perf_counter_ns()
     notifier.notify(request)
     wall = time.perf_counter_ns() - before
-    cpu_after, wait_after = schedstat(stat)
-    return wall, max(0, wall - (cpu_after - cpu_before) -
-                     (wait_after - wait_before))
+    cpu = time.thread_time_ns() - cpu_before
+    wait = run_queue_wait(stat) - wait_before
+    return wall, max(0, wall - cpu - wait)
 
 
 def say(document):
@@ -90,6 +92,7 @@ def main():
     requests = [measure_request(args.first + k) for k in range(args.count)]
     latencies = []
     blocked = []
+    worst = (0, 0.0)  # the most blocked call: (ns, monotonic time at its end)
     stat = os.open('/proc/thread-self/schedstat', os.O_RDONLY)
     started = time.monotonic()
     for k, request in enumerate(requests):
@@ -100,6 +103,8 @@ def main():
         wall, off_cpu = timed_notify(notifier, request, stat)
         latencies.append(wall)
         blocked.append(off_cpu)
+        if off_cpu > worst[0]:
+            worst = (off_cpu, time.monotonic())
         if (k + 1) % 1000 == 0:
             say({'sent': k + 1})
     latencies.sort()
@@ -110,6 +115,7 @@ def main():
          'p99_enqueue_us': (latencies[len(latencies) * 99 // 100] / 1000.0
                             if latencies else 0),
          'max_blocked_us': blocked[-1] / 1000.0 if blocked else 0,
+         'max_blocked_at': worst[1],
          'status': status})
     if args.wait_confirmed <= 0:
         while True:
