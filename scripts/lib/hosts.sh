@@ -175,6 +175,7 @@ dr_host_launch() { # NAME
     dr_log "host $h: starting libvirtd in netns $(dr_host_netns "$h") ($(dr_host_ip "$h"))"
     # The mounts exist only in the new (private) mount namespace, which lives as long as the
     # daemon and its QEMUs. --pid-file: the default /run/libvirtd.pid is the system daemon's.
+    # shellcheck disable=SC2016  # the inner script's variables are its own ($1..$4)
     dr_root ip netns exec "$(dr_host_netns "$h")" \
         unshare --mount --uts --propagation private -- /bin/bash -euc '
             state="$1" run="$2" cache="$3" h="$4"
@@ -197,6 +198,11 @@ dr_hosts_up() {
     t0="$(dr_now)"
     [[ -c /dev/kvm ]] || dr_die "/dev/kvm does not exist: no KVM on this machine"
     command -v libvirtd >/dev/null || dr_die "libvirtd not installed (scripts/test installs it)"
+    # Capabilities, not versions: the monolithic daemon must take --listen and --pid-file (libvirt
+    # 9.0 and 11.3 both do; a build without them would need virtqemud + virtproxyd instead).
+    local help; help="$(libvirtd --help 2>&1 || true)"
+    [[ "$help" == *--listen* && "$help" == *--pid-file* ]] \
+        || dr_die "this libvirtd ($(libvirtd --version 2>&1)) lacks --listen/--pid-file: scripts/hosts needs the monolithic daemon"
     dr_hosts_net_up
     for h in "${DR_HOSTS[@]}"; do
         dr_hosts_write_config "$h"
@@ -273,6 +279,8 @@ dr_hosts_down() {
 
 dr_hosts_status() {
     local h pid rc=0
+    printf 'libvirtd %s, %s\n' "$(libvirtd --version 2>/dev/null | awk '{print $NF}')" \
+        "$(qemu-system-x86_64 --version 2>/dev/null | head -n1 | sed 's/ (.*//')"
     for h in "${DR_HOSTS[@]}"; do
         if pid="$(dr_host_pid "$h")" && dr_host_answers "$h"; then
             printf '%s up   libvirtd pid %s  %s  %s  domains: %s\n' "$h" "$pid" "$(dr_host_ip "$h")" \
