@@ -14,7 +14,7 @@ Library use (tests, benchmarks): Hosts, guest_xml, start_guest,
 migrate, summarize. Command line:
 
     scripts/lib/migrate.py [--mb 64] [--rate 10] [--bandwidth 100]
-        [--timeout 60] [--name NAME] [--keep] [--json]
+        [--timeout 60] [--ring N] [--name NAME] [--keep] [--json]
 
 boots NAME on src, migrates it to dst and prints the job statistics while it
 runs and the result (completed or aborted, seconds, downtime, bytes). The
@@ -242,11 +242,8 @@ def native_threading():
     thread blocked in migrateToURI3 would stop the monitoring loop (Nova
     uses tpool for that reason).
     """
-    try:
-        from eventlet import patcher
-    except ImportError:
-        return threading
-    if patcher.is_monkey_patched('thread'):
+    patcher = sys.modules.get('eventlet.patcher')  # not imported: unpatched
+    if patcher is not None and patcher.is_monkey_patched('thread'):
         return patcher.original('threading')
     return threading
 
@@ -386,6 +383,8 @@ def main(argv=None):
     p.add_argument('--mb', type=int, default=64)
     p.add_argument('--rate', type=int, default=10)
     p.add_argument('--bandwidth', type=int, default=100, help='MiB/s')
+    p.add_argument('--ring', type=int, default=None,
+                   help='boot with the dirty ring of this many entries')
     p.add_argument('--timeout', type=float, default=60,
                    help='abort the migration after this many seconds')
     p.add_argument('--keep', action='store_true',
@@ -400,7 +399,7 @@ def main(argv=None):
     src_conn = libvirt.open(hosts.info('src')['uri'])
     dst_conn = libvirt.open(hosts.info('dst')['uri'])
     kernel = install_kernel(hosts)
-    xml = guest_xml(args.name, kernel, args.mb, args.rate)
+    xml = guest_xml(args.name, kernel, args.mb, args.rate, args.ring)
     t0 = time.monotonic()
     dom = start_guest(src_conn, xml, hosts.serial_log('src', args.name))
     print('%s up on src after %.1f s' % (args.name, time.monotonic() - t0),
