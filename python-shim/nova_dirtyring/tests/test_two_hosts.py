@@ -1,0 +1,223 @@
+# Licensed under the Apache License, Version 2.0 (the "License"); you may
+# not use this file except in compliance with the License. You may obtain
+# a copy of the License at
+#
+#      http://www.apache.org/licenses/LICENSE-2.0
+#
+# Unless required by applicable law or agreed to in writing, software
+# distributed under the License is distributed on an "AS IS" BASIS, WITHOUT
+# WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied. See the
+# License for the specific language governing permissions and limitations
+# under the License.
+
+"""Live migration between two real libvirt hosts on this machine.
+
+scripts/hosts brings up "src" and "dst": two libvirtds in their own network
+and mount namespaces on a private veth link. scripts/lib/migrate.py boots
+the test guest on src and migrates it peer to peer with
+virDomainMigrateToURI3, Nova's flags and params, the bandwidth capped.
+Needs root, /dev/kvm and libvirtd installed; a failure to bring the hosts
+up fails the test (with the daemon's log), it is never skipped.
+
+The real-host tests hold an exclusive lock on /run/dirtyring-hosts.lock
+from `up` to `down`, so stestr workers take turns; the hosts' daemons are
+separate from the system libvirtd, so other tests run meanwhile.
+"""
+
+import fcntl
+import importlib.util
+import os
+import subprocess
+from unittest import mock
+
+import testtools
+
+from nova_dirtyring.tests import dr_fixtures
+
+HOSTS = os.environ.get('DIRTYRING_HOSTS') or str(
+    dr_fixtures.REPO_ROOT / 'scripts' / 'hosts')
+MIGRATE_PY = dr_fixtures.REPO_ROOT / 'scripts' / 'lib' / 'migrate.py'
+LOCK = '/run/dirtyring-hosts.lock'
+MIB = 1024 * 1024
+
+
+def _load_migrate():
+    spec = importlib.util.spec_from_file_location(
+        'dirtyring_migrate', str(MIGRATE_PY))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+migrate = _load_migrate()
+
+
+def hosts(*args, timeout=180):
+    """Run scripts/hosts; its failure (with its output) fails the test."""
+    result = subprocess.run(
+        [HOSTS, *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+    if result.returncode != 0:
+        raise AssertionError('scripts/hosts %s failed (%d):\n%s' % (
+            ' '.join(args), result.returncode, result.stdout))
+    return result.stdout
+
+
+class PureTestCase(testtools.TestCase):
+    """The helper's pure parts, against Nova's own code where it has one."""
+
+    def test_params_are_novas(self):
+        from nova.virt.libvirt import guest as nova_guest
+        dom = mock.Mock()
+        nova_guest.Guest(dom).migrate(
+            'qemu+tcp://10.77.0.2/system', migrate_uri='tcp://10.77.0.2',
+            flags=migrate.NOVA_FLAGS, migrate_disks=[],
+            destination_xml='<domain/>', bandwidth=8, parallel=1)
+        (uri,), kwargs = dom.migrateToURI3.call_args
+        self.assertEqual('qemu+tcp://10.77.0.2/system', uri)
+        self.assertEqual(kwargs['params'], migrate.migration_params(
+            '<domain/>', 8, 'tcp://10.77.0.2'))
+        self.assertEqual(kwargs['flags'], migrate.NOVA_FLAGS)
+
+    def test_flags_are_novas_defaults(self):
+        import libvirt
+        self.assertEqual(
+            libvirt.VIR_MIGRATE_LIVE | libvirt.VIR_MIGRATE_PEER2PEER |
+            libvirt.VIR_MIGRATE_UNDEFINE_SOURCE |
+            libvirt.VIR_MIGRATE_PERSIST_DEST, migrate.NOVA_FLAGS)
+
+    def test_parse_info(self):
+        self.assertEqual(
+            {'ip': '10.77.0.2', 'uri': 'qemu:///system?socket=/x=y'},
+            migrate.parse_info('ip=10.77.0.2\nuri=qemu:///system?socket=/x=y\n'
+                               'junk\n'))
+
+    def test_last_report(self):
+        lines = ['dirtyring-guest: up', 'dirtyring-guest: t=3 achieved=5.0'
+                 ' MiB/s pages=1280', 'dirtyring-guest: t=4 achieved=4.9 MiB/s'
+                 ' pages=1270', 'garbage']
+        self.assertEqual((4, 4.9), migrate.last_report(lines))
+        self.assertIsNone(migrate.last_report(['dirtyring-guest: up']))
+
+    def test_guest_xml(self):
+        xml = migrate.guest_xml('g1', '/k.elf', mb=32, rate=7)
+        self.assertIn("<memory unit='MiB'>96</memory>", xml)
+        self.assertIn('<cmdline>mb=32 rate=7</cmdline>', xml)
+        self.assertIn("/var/log/libvirt/qemu/g1-serial.log", xml)
+        self.assertNotIn('dirty-ring', xml)
+        self.assertIn("<dirty-ring state='on' size='4096'/>",
+                      migrate.guest_xml('g1', '/k.elf', ring=4096))
+
+    def test_summarize_prefers_completed_stats(self):
+        result = {'completed': True, 'aborted': False, 'error': None,
+                  'seconds': 2.0, 'samples': [{'t': 1}],
+                  'last': {'memory_processed': 1, 'time_elapsed': 900}}
+        s = migrate.summarize(result, {'memory_processed': 5, 'downtime': 40})
+        self.assertEqual((5, 40, 900),
+                         (s['memory_processed'], s['downtime_ms'],
+                          s['time_elapsed_ms']))
+
+
+class TwoHostsTestCase(testtools.TestCase):
+    """A real guest migrates from src to dst, or does not converge."""
+
+    def setUp(self):
+        super().setUp()
+        import libvirt
+        self.libvirt = libvirt
+        lock = open(LOCK, 'a')
+        self.addCleanup(lock.close)
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        self.addCleanup(fcntl.flock, lock, fcntl.LOCK_UN)
+        self.addCleanup(hosts, 'down')
+        hosts('up')
+        self.hosts = migrate.Hosts(HOSTS)
+        self.src = libvirt.open(self.hosts.info('src')['uri'])
+        self.addCleanup(self.src.close)
+        self.dst = libvirt.open(self.hosts.info('dst')['uri'])
+        self.addCleanup(self.dst.close)
+        self.kernel = migrate.install_kernel(
+            self.hosts, os.environ.get('DIRTYRING_GUEST_ELF'))
+        self.name = 'dr-mig-%d-%s' % (os.getpid(), self.id().rsplit('_')[-1])
+
+    def _boot(self, mb, rate):
+        dom = migrate.start_guest(
+            self.src, migrate.guest_xml(self.name, self.kernel, mb, rate),
+            self.hosts.serial_log('src', self.name))
+        self.addCleanup(self._remove_everywhere)
+        return dom
+
+    def _remove_everywhere(self):
+        for conn in (self.src, self.dst):
+            try:
+                migrate.remove_domain(conn.lookupByName(self.name))
+            except self.libvirt.libvirtError:
+                pass
+
+    def _names(self, conn):
+        return [d.name() for d in conn.listAllDomains()]
+
+    def _running(self, conn):
+        dom = conn.lookupByName(self.name)
+        return dom.state()[0] == self.libvirt.VIR_DOMAIN_RUNNING
+
+    def _progresses(self, host, timeout=20):
+        """The guest's serial log on `host` reports a later second."""
+        serial = self.hosts.serial_log(host, self.name)
+        first = migrate.last_report(migrate.serial_lines(serial))
+        start = first[0] if first else -1
+        lines = migrate.wait_serial(
+            serial, lambda ls: (migrate.last_report(ls) or (-1,))[0] > start,
+            timeout, 'progress after t=%d' % start)
+        return migrate.last_report(lines)
+
+    def test_migrates_with_capped_bandwidth(self):
+        mb = 64
+        dom = self._boot(mb, rate=5)
+        result = migrate.migrate(
+            dom, self.hosts.info('dst')['peer_uri'], bandwidth=50,
+            migrate_uri=self.hosts.info('dst')['migrate_uri'], timeout=60)
+        self.assertTrue(result['completed'], result)
+        self.assertNotIn(self.name, self._names(self.src))
+        self.assertTrue(self._running(self.dst))
+        self.assertTrue(self.dst.lookupByName(self.name).isPersistent())
+        done = migrate.completed_stats(self.dst.lookupByName(self.name))
+        self.assertEqual(self.libvirt.VIR_DOMAIN_JOB_COMPLETED,
+                         done.get('type'), done)
+        memory = (mb + 64) * MIB
+        self.assertGreaterEqual(done['memory_total'], memory)
+        # Every page went over: sent whole (normal) or as a zero page.
+        page = done['memory_page_size']
+        self.assertGreaterEqual(
+            (done['memory_normal'] + done['memory_constant']) * page,
+            memory, done)
+        self.assertGreater(done['memory_normal'], 0)
+        self.assertIn('downtime', done)
+        # Its serial output goes on, on dst (a file of dst's own).
+        t, achieved = self._progresses('dst')
+        self.assertGreater(achieved, 0)
+
+    def test_does_not_converge_when_dirtier_than_link(self):
+        # 32 MiB rewritten at 20 MiB/s over a link capped at 8 MiB/s:
+        # each round takes ~4 s, and by then the whole set is dirty again.
+        dom = self._boot(32, rate=20)
+        bandwidth = 8
+        result = migrate.migrate(
+            dom, self.hosts.info('dst')['peer_uri'], bandwidth=bandwidth,
+            migrate_uri=self.hosts.info('dst')['migrate_uri'], timeout=12)
+        self.assertFalse(result['completed'], result)
+        self.assertTrue(result['aborted'], result)
+        # Every round after the first starts again with more dirty memory
+        # than a second of the link carries (QEMU's default downtime limit
+        # is 300 ms).
+        restarts = {}
+        for s in result['samples']:
+            it = s.get('memory_iteration', 0)
+            if it >= 2:
+                restarts[it] = max(restarts.get(it, 0), s['memory_remaining'])
+        self.assertTrue(restarts, 'no second round: %s' % result['samples'])
+        for it, remaining in restarts.items():
+            self.assertGreater(remaining, bandwidth * MIB, (it, restarts))
+        self.assertTrue(self._running(self.src))
+        self.assertNotIn(self.name, self._names(self.dst))
+        self._progresses('src')

@@ -1,0 +1,434 @@
+#!/usr/bin/env python3
+"""Live-migrate the dirtyring test guest between scripts/hosts' hosts.
+
+The migration is made as Nova 34 makes it (nova/virt/libvirt/driver.py
+_live_migration_operation -> guest.migrate): virDomainMigrateToURI3 on the
+source, peer to peer to qemu+tcp://DEST/system, flags VIR_MIGRATE_LIVE |
+PEER2PEER | UNDEFINE_SOURCE | PERSIST_DEST (Nova's defaults, no tunnelling,
+no post-copy, no auto-converge), params bandwidth (MiB/s), destination_xml
+and persistent_xml (the source's XML), migrate_uri tcp://DEST (QEMU's
+stream over the veth link, as Nova sets it with live_migration_inbound_addr).
+The guest is persistent on the source (defined, then started), as Nova's are.
+
+Library use (tests, benchmarks): Hosts, guest_xml, start_guest,
+migrate, summarize. Command line:
+
+    scripts/lib/migrate.py [--mb 64] [--rate 10] [--bandwidth 100]
+        [--timeout 60] [--ring N] [--name NAME] [--keep] [--json]
+
+boots NAME on src, migrates it to dst and prints the job statistics while it
+runs and the result (completed or aborted, seconds, downtime, bytes). The
+hosts must be up (scripts/hosts up). Needs libvirt-python.
+"""
+
+import argparse
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import threading
+import time
+
+SCRIPTS = pathlib.Path(__file__).resolve().parent.parent
+HOSTS = str(SCRIPTS / 'hosts')
+
+# Nova 34's default live-migration flags (driver._prepare_migration_flags):
+# VIR_MIGRATE_LIVE 1, PEER2PEER 2, PERSIST_DEST 8, UNDEFINE_SOURCE 16.
+NOVA_FLAGS = 1 | 2 | 8 | 16
+
+# Serial log path inside a host: /var/log/libvirt is that host's own
+# log dir (bound in its mount namespace), so the same XML path is a
+# different file on each host, as on two real machines.
+SERIAL_IN_HOST = '/var/log/libvirt/qemu/%s-serial.log'
+
+# Job statistics kept in each sample (virDomainGetJobStats keys).
+SAMPLE_KEYS = (
+    'time_elapsed', 'data_total', 'data_processed', 'data_remaining',
+    'memory_total', 'memory_processed', 'memory_remaining',
+    'memory_dirty_rate', 'memory_iteration', 'memory_bps',
+    'memory_page_size', 'memory_normal', 'memory_constant',
+    'downtime', 'setup_time', 'type', 'operation')
+
+
+class Hosts(object):
+    """What scripts/hosts says about a host (its `info NAME` lines)."""
+
+    def __init__(self, hosts_script=HOSTS):
+        self.script = hosts_script
+        self._info = {}
+
+    def info(self, name):
+        if name not in self._info:
+            out = subprocess.run(
+                [self.script, 'info', name], check=True, text=True,
+                stdout=subprocess.PIPE).stdout
+            self._info[name] = parse_info(out)
+        return self._info[name]
+
+    def host_path(self, name, path_in_host):
+        """Where a file under the host's /var/log/libvirt is from here."""
+        prefix = '/var/log/libvirt/qemu/'
+        if not path_in_host.startswith(prefix):
+            raise ValueError('not under %s: %s' % (prefix, path_in_host))
+        return os.path.join(self.info(name)['qemu_log_dir'],
+                            path_in_host[len(prefix):])
+
+    def serial_log(self, name, domain):
+        return self.host_path(name, SERIAL_IN_HOST % domain)
+
+
+def parse_info(text):
+    """`key=value` lines -> dict."""
+    info = {}
+    for line in text.splitlines():
+        if '=' in line:
+            key, value = line.split('=', 1)
+            info[key.strip()] = value.strip()
+    return info
+
+
+def guest_xml(name, kernel, mb=64, rate=10, ring=None):
+    """The test guest's domain XML, as scripts/guest builds it.
+
+    Memory mb + 64 MiB, one vCPU, diskless (-kernel), serial to a file.
+    """
+    kvm = ''
+    if ring:
+        kvm = ("\n    <kvm>\n      <dirty-ring state='on' size='%d'/>"
+               "\n    </kvm>" % ring)
+    return """<domain type='kvm'>
+  <name>{name}</name>
+  <description>dirtyring test guest (scripts/lib/migrate.py): \
+mb={mb} rate={rate} ring={ring}</description>
+  <memory unit='MiB'>{mem}</memory>
+  <vcpu>1</vcpu>
+  <os>
+    <type arch='x86_64' machine='pc'>hvm</type>
+    <kernel>{kernel}</kernel>
+    <cmdline>mb={mb} rate={rate}</cmdline>
+  </os>
+  <features>
+    <acpi/>{kvm}
+  </features>
+  <clock offset='utc'/>
+  <on_poweroff>destroy</on_poweroff>
+  <on_reboot>destroy</on_reboot>
+  <on_crash>destroy</on_crash>
+  <devices>
+    <serial type='file'>
+      <source path='{serial}' append='off'/>
+      <target port='0'/>
+    </serial>
+    <controller type='usb' model='none'/>
+    <memballoon model='none'/>
+  </devices>
+</domain>
+""".format(name=name, mb=mb, rate=rate, ring=ring or 'off', mem=mb + 64,
+           kernel=kernel, kvm=kvm, serial=SERIAL_IN_HOST % name)
+
+
+def install_kernel(hosts, elf=None):
+    """Copy the guest ELF into the hosts' shared dir; return its path."""
+    if elf is None:
+        elf = subprocess.run(
+            [str(SCRIPTS / 'build-guest')], check=True, text=True,
+            stdout=subprocess.PIPE).stdout.strip().splitlines()[-1]
+    shared = hosts.info('src')['shared_dir']
+    dst = os.path.join(shared, 'guest.elf')
+    data = pathlib.Path(elf).read_bytes()
+    if not os.path.exists(dst) or pathlib.Path(dst).read_bytes() != data:
+        tmp = '%s.tmp.%d' % (dst, os.getpid())
+        pathlib.Path(tmp).write_bytes(data)
+        os.replace(tmp, dst)
+    return dst
+
+
+def serial_lines(path):
+    try:
+        with open(path, 'rb') as f:
+            raw = f.read()
+    except FileNotFoundError:
+        return []
+    return raw.decode('ascii', 'replace').replace('\r', '').splitlines()
+
+
+def last_report(lines):
+    """The guest's latest `t=N achieved=R` report as (t, rate), or None."""
+    for line in reversed(lines):
+        if 'dirtyring-guest: t=' in line:
+            try:
+                fields = dict(f.split('=', 1) for f in
+                              line.split('dirtyring-guest:', 1)[1].split()
+                              if '=' in f)
+                return int(fields['t']), float(fields['achieved'])
+            except (KeyError, ValueError):
+                continue
+    return None
+
+
+def wait_serial(path, predicate, timeout, what, alive=None):
+    deadline = time.monotonic() + timeout
+    while True:
+        lines = serial_lines(path)
+        if predicate(lines):
+            return lines
+        if alive is not None and not alive():
+            raise RuntimeError('guest stopped while waiting for %s; serial:'
+                               '\n%s' % (what, '\n'.join(lines[-10:])))
+        if time.monotonic() >= deadline:
+            raise RuntimeError('no %s on %s within %ss; last lines:\n%s' % (
+                what, path, timeout, '\n'.join(lines[-10:])))
+        time.sleep(0.5)
+
+
+def start_guest(conn, xml, serial, timeout=90):
+    """Define and start the guest (persistent, as Nova does).
+
+    Waits until its serial log (path from here) says it is up. Returns the
+    domain.
+    """
+    import libvirt
+    dom = conn.defineXML(xml)
+    try:
+        dom.create()
+
+        def alive():
+            try:
+                return dom.state()[0] == libvirt.VIR_DOMAIN_RUNNING
+            except libvirt.libvirtError:
+                return False
+        wait_serial(serial, lambda ls: any('dirtyring-guest: up' in x
+                                           for x in ls),
+                    timeout, "'dirtyring-guest: up'", alive)
+    except Exception:
+        remove_domain(dom)
+        raise
+    return dom
+
+
+def remove_domain(dom):
+    """Destroy and undefine, ignoring what is already gone."""
+    import libvirt
+    for call in (dom.destroy, dom.undefine):
+        try:
+            call()
+        except libvirt.libvirtError:
+            pass
+
+
+def sample(stats, t0):
+    """The interesting part of one virDomainGetJobStats answer."""
+    out = {k: stats[k] for k in SAMPLE_KEYS if k in stats}
+    out['t'] = round(time.monotonic() - t0, 3)
+    return out
+
+
+def migration_params(xml, bandwidth, migrate_uri=None):
+    """migrateToURI3 params exactly as nova's Guest.migrate builds them."""
+    params = {'bandwidth': int(bandwidth)}
+    if xml:
+        params['destination_xml'] = xml
+        params['persistent_xml'] = xml
+    if migrate_uri:
+        params['migrate_uri'] = migrate_uri
+    return params
+
+
+def native_threading():
+    """The threading module of OS threads, also under eventlet.
+
+    Nova's tests and eventlet-mode nova-compute patch threading: a green
+    thread blocked in migrateToURI3 would stop the monitoring loop (Nova
+    uses tpool for that reason).
+    """
+    patcher = sys.modules.get('eventlet.patcher')  # not imported: unpatched
+    if patcher is not None and patcher.is_monkey_patched('thread'):
+        return patcher.original('threading')
+    return threading
+
+
+def migrate(dom, dest_uri, bandwidth, migrate_uri=None, timeout=None,
+            poll=0.5, flags=NOVA_FLAGS, on_sample=None, extra_params=None,
+            abort_grace=60):
+    """Migrate dom (a domain of the source's connection) peer to peer.
+
+    bandwidth: MiB/s (VIR_MIGRATE_PARAM_BANDWIDTH). timeout: seconds after
+    which the job is aborted (abortJob), None for no limit. Returns a dict:
+    completed (bool), aborted (bool), error (str or None), seconds (wall),
+    samples (job stats every `poll` s), last (the last sample).
+    """
+    import libvirt
+    xml = dom.XMLDesc(libvirt.VIR_DOMAIN_XML_MIGRATABLE)
+    params = migration_params(xml, bandwidth, migrate_uri)
+    params.update(extra_params or {})
+    outcome = {'error': None}
+
+    def run():
+        try:
+            dom.migrateToURI3(dest_uri, params, flags)
+        except libvirt.libvirtError as e:
+            outcome['error'] = str(e)
+
+    t0 = time.monotonic()
+    worker = native_threading().Thread(
+        target=run, name='migrateToURI3', daemon=True)
+    worker.start()
+    samples, aborted, aborted_at = [], False, None
+    while worker.is_alive():
+        worker.join(poll)
+        if not worker.is_alive():
+            break
+        try:
+            stats = dom.jobStats()
+        except libvirt.libvirtError:
+            continue  # the domain is going away at the end
+        if stats.get('type', 0) != libvirt.VIR_DOMAIN_JOB_NONE:
+            s = sample(stats, t0)
+            samples.append(s)
+            if on_sample:
+                on_sample(s)
+        now = time.monotonic()
+        if timeout is not None and not aborted and now - t0 >= timeout:
+            try:
+                dom.abortJob()
+                aborted, aborted_at = True, now
+            except libvirt.libvirtError as e:
+                outcome['error'] = 'abortJob: %s' % e
+        if aborted and now - aborted_at > abort_grace:
+            outcome['error'] = ('migrateToURI3 still running %ss after '
+                                'abortJob' % abort_grace)
+            break
+    seconds = time.monotonic() - t0
+    return {'completed': (outcome['error'] is None and not aborted
+                          and not worker.is_alive()),
+            'aborted': aborted, 'error': outcome['error'],
+            'seconds': round(seconds, 3), 'samples': samples,
+            'last': last_with_data(samples)}
+
+
+def last_with_data(samples):
+    """The last sample of a job in progress.
+
+    After an abort libvirt answers with an empty job.
+    """
+    for s in reversed(samples):
+        if s.get('memory_total'):
+            return s
+    return samples[-1] if samples else None
+
+
+def completed_stats(dom):
+    """Completed-job statistics of a domain, or {} when there are none.
+
+    On the destination after an incoming migration: type, time_elapsed,
+    downtime, memory_* and data_* of the whole job.
+    """
+    import libvirt
+    try:
+        # KEEP_COMPLETED: without it libvirt forgets them once read.
+        return dom.jobStats(libvirt.VIR_DOMAIN_JOB_STATS_COMPLETED |
+                            libvirt.VIR_DOMAIN_JOB_STATS_KEEP_COMPLETED)
+    except libvirt.libvirtError:
+        return {}
+
+
+def summarize(result, completed=None, memory_mib=None):
+    """One flat result of a migration.
+
+    completed, seconds, downtime (ms), transferred bytes, iterations: from
+    the completed stats when there are some, else from the last sample.
+    """
+    last = result.get('last') or {}
+    done = completed or {}
+    pick = (lambda k: done.get(k, last.get(k)))
+    out = {
+        'completed': result['completed'],
+        'aborted': result['aborted'],
+        'error': result['error'],
+        'seconds': result['seconds'],
+        'time_elapsed_ms': pick('time_elapsed'),
+        'downtime_ms': done.get('downtime'),
+        'data_processed': pick('data_processed'),
+        'memory_processed': pick('memory_processed'),
+        'memory_total': pick('memory_total'),
+        'iterations': pick('memory_iteration'),
+        'memory_constant': pick('memory_constant'),
+        'memory_normal': pick('memory_normal'),
+        'memory_page_size': pick('memory_page_size'),
+        'samples': len(result.get('samples') or ()),
+    }
+    if memory_mib is not None:
+        out['memory_mib'] = memory_mib
+    return out
+
+
+def format_sample(s):
+    mib = 1024 * 1024
+
+    def m(key):
+        v = s.get(key)
+        return '-' if v is None else '%.1f' % (v / mib)
+    return ('t=%5.1fs iter=%s processed=%s MiB remaining=%s MiB '
+            'dirty=%s pages/s bw=%s MiB/s' % (
+                s['t'], s.get('memory_iteration', '-'), m('memory_processed'),
+                m('memory_remaining'), s.get('memory_dirty_rate', '-'),
+                m('memory_bps')))
+
+
+def main(argv=None):
+    import libvirt
+    p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    p.add_argument('--name', default='dr-mig-%d' % os.getpid())
+    p.add_argument('--mb', type=int, default=64)
+    p.add_argument('--rate', type=int, default=10)
+    p.add_argument('--bandwidth', type=int, default=100, help='MiB/s')
+    p.add_argument('--ring', type=int, default=None,
+                   help='boot with the dirty ring of this many entries')
+    p.add_argument('--timeout', type=float, default=60,
+                   help='abort the migration after this many seconds')
+    p.add_argument('--keep', action='store_true',
+                   help='leave the guest running where it ends up')
+    p.add_argument('--json', action='store_true')
+    args = p.parse_args(argv)
+    # The command line only: keep libvirt from printing the errors it
+    # expects (the source domain vanishing at the end of the job).
+    libvirt.registerErrorHandler(lambda ctx, err: None, None)
+
+    hosts = Hosts()
+    src_conn = libvirt.open(hosts.info('src')['uri'])
+    dst_conn = libvirt.open(hosts.info('dst')['uri'])
+    kernel = install_kernel(hosts)
+    xml = guest_xml(args.name, kernel, args.mb, args.rate, args.ring)
+    t0 = time.monotonic()
+    dom = start_guest(src_conn, xml, hosts.serial_log('src', args.name))
+    print('%s up on src after %.1f s' % (args.name, time.monotonic() - t0),
+          file=sys.stderr)
+    try:
+        result = migrate(
+            dom, hosts.info('dst')['peer_uri'], args.bandwidth,
+            migrate_uri=hosts.info('dst')['migrate_uri'],
+            timeout=args.timeout,
+            on_sample=None if args.json else (
+                lambda s: print(format_sample(s), file=sys.stderr)))
+        done = {}
+        if result['completed']:
+            done = completed_stats(dst_conn.lookupByName(args.name))
+        summary = summarize(result, done, args.mb + 64)
+    finally:
+        if not args.keep:
+            for conn in (src_conn, dst_conn):
+                try:
+                    remove_domain(conn.lookupByName(args.name))
+                except libvirt.libvirtError:
+                    pass
+    if args.json:
+        print(json.dumps(summary, sort_keys=True))
+    else:
+        for k in sorted(summary):
+            print('%s: %s' % (k, summary[k]))
+    return 0 if summary['completed'] else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())
