@@ -193,10 +193,13 @@ typedef void dr_notifier;
 dr_notifier *dr_notifier_open(const char *config_json, char **error_json);
 
 /**
- * Queues the messages Nova would publish for one event (one per format, driver and topic), and
- * returns at once: the messages are encoded, appended to the spool and handed to the publisher,
- * whatever the broker's state. Each is sent until the broker confirms it, with the same bytes
- * (and _unique_id) on every retry, also after a restart (the spool is replayed in order).
+ * Accepts one event for the messages Nova would publish for it (one per format, driver and
+ * topic) and returns at once, whatever the broker's state, without taking a lock: a background
+ * thread reads the request, encodes the messages and appends them to the spool (within about a
+ * millisecond), another publishes them. Each is sent until the broker confirms it, with the same
+ * bytes (and _unique_id) on every retry, also after a restart (the spool is replayed in order).
+ * A request that cannot be read is not sent: dr_notifier_status counts it ("invalid") and
+ * hands over an error line naming the field.
  * request: {"event": "<event_type of the catalogue>", "timestamp_us": int (optional, default now),
  *           "instance": {"uuid", "tenant_id", "user_id"},             every event
  *           "measurement": measurement,                               measure and precheck
@@ -205,13 +208,14 @@ dr_notifier *dr_notifier_open(const char *config_json, char **error_json);
  *                                                                       match its verdict)
  *           "fault": {"ring_size": int, "error": error document},     compute.dirty_ring.fault
  *           "throttle": {fields}}                                     throttle start/end
- * result:  {"messages": int}
+ * result:  {"messages": int} (0 when Nova sends no notifications); an error only for a NULL
+ *          or closed notifier or a NULL request
  */
 char *dr_notify(dr_notifier *notifier, const char *request_json);
 
 /**
  * The notifier's state: {"enabled", "broker": "host:port" (absent when not connected), "blocked",
- * "pending", "unconfirmed", "spool_dir", "spool_bytes", "recovered", "accepted", "confirmed",
+ * "pending", "unconfirmed", "spool_dir", "spool_bytes", "recovered", "accepted", "invalid", "confirmed",
  * "resent", "dropped", "spool_write_errors", "last_error" (absent when none),
  * "log": [{"level": "info"|"warning"|"error", "message": str}]}. The log lines are handed over
  * once: the caller writes them to its log. Counts are messages since the notifier was opened.

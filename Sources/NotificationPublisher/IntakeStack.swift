@@ -1,10 +1,11 @@
 import DirtyRingCore
 import Synchronization
 
-/// An event accepted by `Notifier.notify`, not yet encoded.
+/// A request accepted by `Notifier.notify`, not yet read.
 struct Intake: Sendable {
-    var event: NotificationEvent
-    var data: OsloJSON
+    /// The `dr_notify` request, as given.
+    var request: String
+    /// When it was accepted: the notification's timestamp unless the request gives one.
     var timestamp: OsloTimestamp
     /// The request's size: what the intake counts against its bound.
     var bytes: Int

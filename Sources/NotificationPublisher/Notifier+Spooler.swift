@@ -56,21 +56,24 @@ extension Notifier {
         let first = lock.withLock { shared.nextSequence }
         for intake in batch {
             let messages: [OutgoingNotification]
+            let event: NotificationEvent
             do {
+                let (decodedEvent, data, timestamp) = try decode(intake)
+                event = decodedEvent
                 messages = try OutgoingNotification.plan(
-                    event: intake.event, data: intake.data, host: settings.host, config: settings.config,
-                    timestamp: intake.timestamp, using: &random)
+                    event: event, data: data, host: settings.host, config: settings.config,
+                    timestamp: timestamp, using: &random)
             } catch {
-                failures.append("\(intake.event.rawValue): \(error.message)")
+                failures.append(error.message)
                 continue
             }
             for message in messages {
                 let route = message.route
-                let suffix = route.routingKey.utf8.count - intake.event.priority.routingSuffix.utf8.count - 1
+                let suffix = route.routingKey.utf8.count - event.priority.routingSuffix.utf8.count - 1
                 let record = SpoolRecord(
                     sequence: first + UInt64(records.count), exchange: route.exchange.name,
                     topic: String(route.routingKey.utf8.prefix(max(0, suffix))) ?? route.routingKey,
-                    priority: intake.event.priority, body: message.body)
+                    priority: event.priority, body: message.body)
                 lines += record.line
                 records.append(record)
             }
@@ -82,6 +85,9 @@ extension Notifier {
             } catch {
                 spoolError = error
             }
+        }
+        if !failures.isEmpty {
+            invalidMessages.add(failures.count * settings.config.messagesPerNotification, ordering: .relaxed)
         }
         let dropped = lock.withLock { () -> Int in
             shared.nextSequence = first + UInt64(records.count)
@@ -98,7 +104,7 @@ extension Notifier {
                 shared.lastSpoolError = spoolError.description
             }
             for failure in failures {
-                shared.log.append(.error, "notification not sent, it cannot be encoded: \(failure)")
+                shared.log.append(.error, "notification not sent, its request is invalid: \(failure)")
             }
             if shared.publisherSleeping { lock.broadcast() }
             return droppedNow

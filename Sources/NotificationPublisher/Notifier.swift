@@ -24,6 +24,8 @@ public final class Notifier: @unchecked Sendable {
     let acceptedMessages = Atomic<Int>(0)
     let intakeDropped = Atomic<Int>(0)
     let intakeDroppedUnreported = Atomic<Int>(0)
+    /// Messages of requests the spooler could not read (logged).
+    let invalidMessages = Atomic<Int>(0)
     let closedFlag = Atomic<Bool>(false)
     /// The spooler sleeps on `spoolerLock`'s condition; `notify` then wakes it.
     let spoolerSleeping = Atomic<Bool>(false)
@@ -123,27 +125,26 @@ public final class Notifier: @unchecked Sendable {
 
     // MARK: - Enqueue
 
-    /// Accepts `event`, built from `request` (see `NotificationPayload`) and stamped now
-    /// (or `timestamp`), for the messages Nova would publish for it (one per format, driver and
-    /// topic); returns how many. Never waits for the broker, the disk or the background threads.
+    /// Accepts one event, the `dr_notify` request: `{"event": "<event_type>", ...}` (the members
+    /// `NotificationPayload` reads) and optionally `"timestamp_us"` (default: now), for the
+    /// messages Nova would publish for it (one per format, driver and topic); returns how many.
+    /// Takes no lock and never waits for the broker, the disk or the background threads: the
+    /// request is read by the spooler, which logs and counts (`invalid`) one it cannot encode.
     @discardableResult
-    public func notify(_ event: NotificationEvent, request: OsloJSON, timestamp: OsloTimestamp? = nil,
-                       requestBytes: Int = 1024) throws(DirtyRingError) -> Int {
-        let data = try NotificationPayload.data(for: event, request: request, host: settings.host)
-        var stamp = timestamp
-        if stamp == nil { stamp = try Self.now() }
-        guard let timestamp = stamp, settings.publishes else { return 0 }
-        let messages = settings.config.messagesPerNotification
+    public func notify(json: String) throws(DirtyRingError) -> Int {
+        guard settings.publishes else { return 0 }
         guard !closedFlag.load(ordering: .acquiring) else {
             throw DirtyRingError(kind: .invalidRequest, message: "the notifier is closed")
         }
+        let messages = settings.config.messagesPerNotification
+        let bytes = json.utf8.count
         // The spooler is stuck (a hung disk): new events give way beyond twice the capacity.
-        guard intake.waitingBytes + requestBytes <= 2 * settings.spoolCapacityBytes else {
+        guard intake.waitingBytes + bytes <= 2 * settings.spoolCapacityBytes else {
             intakeDropped.add(messages, ordering: .relaxed)
             intakeDroppedUnreported.add(messages, ordering: .relaxed)
             return messages
         }
-        intake.push(Intake(event: event, data: data, timestamp: timestamp, bytes: requestBytes))
+        intake.push(Intake(request: json, timestamp: try Self.now(), bytes: bytes))
         acceptedMessages.add(messages, ordering: .relaxed)
         if spoolerSleeping.load(ordering: .sequentiallyConsistent) {
             spoolerLock.withLock { spoolerLock.broadcast() }
@@ -151,24 +152,23 @@ public final class Notifier: @unchecked Sendable {
         return messages
     }
 
-    /// `notify` with the `dr_notify` request: `{"event": "<event_type>", ...}` (the members
-    /// `NotificationPayload` reads) and optionally `"timestamp_us"`.
-    public func notify(json: String) throws(DirtyRingError) -> Int {
-        let request = try OsloJSONParser.parse(json)
+    /// The event and payload fields of a `dr_notify` request, and its timestamp.
+    func decode(_ intake: Intake) throws(DirtyRingError) -> (NotificationEvent, OsloJSON, OsloTimestamp) {
+        let request = try OsloJSONParser.parse(intake.request)
         guard case .object = request else {
             throw DirtyRingError(kind: .invalidRequest, message: "the request must be a JSON object")
         }
         guard case .string(let name)? = request["event"], let event = NotificationEvent(rawValue: name) else {
             throw DirtyRingError(kind: .invalidRequest, message: "the field 'event' must name an event of the catalogue")
         }
-        var timestamp: OsloTimestamp?
+        var timestamp = intake.timestamp
         if let given = request["timestamp_us"] {
             guard case .integer(let microseconds) = given else {
                 throw DirtyRingError(kind: .invalidRequest, message: "the field 'timestamp_us' must be an integer")
             }
             timestamp = try OsloTimestamp(microsecondsSinceEpoch: Int64(microseconds))
         }
-        return try notify(event, request: request, timestamp: timestamp, requestBytes: json.utf8.count)
+        return (event, try NotificationPayload.data(for: event, request: request, host: settings.host), timestamp)
     }
 
     /// The current time as oslo stamps a notification (`timeutils.utcnow()`).
@@ -194,7 +194,8 @@ public final class Notifier: @unchecked Sendable {
                 pending: shared.queue.count + waiting * settings.config.messagesPerNotification,
                 unconfirmed: shared.queue.count(in: .sent),
                 spoolDirectory: settings.spoolDirectory, spoolBytes: spoolBytes, recovered: recoveredCount,
-                accepted: accepted, confirmed: shared.confirmed, resent: shared.resent,
+                accepted: accepted, invalid: invalidMessages.load(ordering: .relaxed),
+                confirmed: shared.confirmed, resent: shared.resent,
                 dropped: shared.dropped + droppedHere,
                 spoolWriteErrors: shared.spoolWriteErrors, lastError: shared.lastError ?? shared.lastSpoolError,
                 log: reportUnreported(totalDropped: shared.dropped + droppedHere) + shared.log.drain())

@@ -18,6 +18,8 @@ public struct NotifierStatus: Encodable, Sendable {
     public var recovered: Int
     /// Messages accepted by `notify` (one notification can be several messages).
     public var accepted: Int
+    /// Messages of accepted requests that could not be read (each logged as an ERROR).
+    public var invalid: Int
     /// Messages the broker confirmed.
     public var confirmed: Int
     /// Messages sent again (after a lost connection or a nack).
@@ -31,7 +33,8 @@ public struct NotifierStatus: Encodable, Sendable {
     public var log: [NotifierLog.Entry]
 
     enum CodingKeys: String, CodingKey {
-        case enabled, broker, blocked, pending, unconfirmed, recovered, accepted, confirmed, resent, dropped, log
+        case enabled, broker, blocked, pending, unconfirmed, recovered, accepted, invalid, confirmed, resent, dropped
+        case log
         case spoolDirectory = "spool_dir", spoolBytes = "spool_bytes", spoolWriteErrors = "spool_write_errors"
         case lastError = "last_error"
     }

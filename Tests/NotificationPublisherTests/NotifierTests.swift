@@ -179,6 +179,23 @@ import Testing
         cleanup.close()
     }
 
+    @Test func anInvalidRequestIsLoggedAndCountedNotSent() throws {
+        let spool = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: spool) }
+        let notifier = try Notifier.open(Self.settings(spool: spool, url: Self.downURL, topic: "drinvalid"))
+        let noMeasurement = #"{"event": "instance.dirty_rate.measure", "instance": {"uuid": "u", "tenant_id": "t", "user_id": "u"}}"#
+        #expect(try notifier.notify(json: noMeasurement) == 1)
+        #expect(try notifier.notify(json: "not json") == 1)
+        #expect(try notifier.notify(json: Self.measure(3)) == 1)
+        let status = Self.waitFor(notifier) { $0.invalid == 2 && $0.pending == 1 }
+        _ = notifier.close(timeout: .zero)
+        #expect(status.accepted == 3 && status.invalid == 2 && status.pending == 1)
+        let errors = status.log.filter { $0.level == .error }.map(\.message)
+        #expect(errors.count == 2, "\(errors)")
+        #expect(errors.contains { $0.contains("'measurement'") })
+        #expect(try Self.spooledBodies(spool).count == 1)
+    }
+
     @Test func nothingIsSpooledWhenNovaSendsNoNotifications() throws {
         let spool = Self.temporaryDirectory()
         let notifier = try Notifier.open(NotifierSettings(json: """
