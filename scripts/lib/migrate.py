@@ -31,6 +31,7 @@ import threading
 import time
 
 SCRIPTS = pathlib.Path(__file__).resolve().parent.parent
+GUEST = SCRIPTS / 'guest'
 HOSTS = str(SCRIPTS / 'hosts')
 
 # Nova 34's default live-migration flags (driver._prepare_migration_flags):
@@ -89,43 +90,16 @@ def parse_info(text):
 
 
 def guest_xml(name, kernel, mb=64, rate=10, ring=None):
-    """The test guest's domain XML, as scripts/guest builds it.
+    """The test guest's domain XML: scripts/guest's, with this kernel.
 
     Memory mb + 64 MiB, one vCPU, diskless (-kernel), serial to a file.
     """
-    kvm = ''
+    args = [str(GUEST), 'xml', name, '--mb', str(mb), '--rate', str(rate),
+            '--kernel', kernel]
     if ring:
-        kvm = ("\n    <kvm>\n      <dirty-ring state='on' size='%d'/>"
-               "\n    </kvm>" % ring)
-    return """<domain type='kvm'>
-  <name>{name}</name>
-  <description>dirtyring test guest (scripts/lib/migrate.py): \
-mb={mb} rate={rate} ring={ring}</description>
-  <memory unit='MiB'>{mem}</memory>
-  <vcpu>1</vcpu>
-  <os>
-    <type arch='x86_64' machine='pc'>hvm</type>
-    <kernel>{kernel}</kernel>
-    <cmdline>mb={mb} rate={rate}</cmdline>
-  </os>
-  <features>
-    <acpi/>{kvm}
-  </features>
-  <clock offset='utc'/>
-  <on_poweroff>destroy</on_poweroff>
-  <on_reboot>destroy</on_reboot>
-  <on_crash>destroy</on_crash>
-  <devices>
-    <serial type='file'>
-      <source path='{serial}' append='off'/>
-      <target port='0'/>
-    </serial>
-    <controller type='usb' model='none'/>
-    <memballoon model='none'/>
-  </devices>
-</domain>
-""".format(name=name, mb=mb, rate=rate, ring=ring or 'off', mem=mb + 64,
-           kernel=kernel, kvm=kvm, serial=SERIAL_IN_HOST % name)
+        args += ['--ring', str(ring)]
+    return subprocess.run(args, check=True, capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL).stdout
 
 
 def install_kernel(hosts, elf=None):
