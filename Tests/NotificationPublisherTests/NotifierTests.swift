@@ -13,14 +13,14 @@ import Testing
     static let downURL = "rabbit://guest:guest@127.0.0.1:1/"
 
     static func settings(spool: String, url: String = Fixtures.url, topic: String, capacity: Int = 16 << 20,
-                         heartbeat: Int = 60) throws -> NotifierSettings
+                         heartbeat: Int = 60, tls: String = "") throws -> NotifierSettings
     {
         try NotifierSettings(json: """
             {"host": "cmp-test", "notifications": {"driver": ["messagingv2"], "topics": ["\(topic)"],
              "control_exchange": "\(topic)"},
              "default_transport_url": "\(url)",
              "rabbit": {"rabbit_retry_interval": 1, "rabbit_retry_backoff": 0, "rabbit_interval_max": 1,
-                        "heartbeat_timeout_threshold": \(heartbeat)},
+                        "heartbeat_timeout_threshold": \(heartbeat)\(tls)},
              "spool_dir": "\(spool)", "spool_max_bytes": \(capacity), "connection_name": "notifier-tests"}
             """)
     }
@@ -177,6 +177,47 @@ import Testing
         try cleanup.deleteQueue(topic + ".info")
         try cleanup.deleteExchange(topic)
         cleanup.close()
+    }
+
+    /// `DIRTYRING_RABBIT_TLS_URL` and `DIRTYRING_RABBIT_CA` (scripts/lib/rabbitmq.sh): the broker's
+    /// TLS listener and the CA that signed its certificate.
+    static let tlsURL = ProcessInfo.processInfo.environment["DIRTYRING_RABBIT_TLS_URL"]
+        ?? "rabbit://guest:guest@localhost:5671/"
+    static let tlsCA = ProcessInfo.processInfo.environment["DIRTYRING_RABBIT_CA"]
+        ?? "/etc/rabbitmq/dirtyring-tls/ca.pem"
+
+    @Test func publishesOverTLSWithTheBrokersCertificateVerified() throws {
+        let spool = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: spool) }
+        let topic = Fixtures.unique("drtls")
+        let notifier = try Notifier.open(Self.settings(
+            spool: spool, url: Self.tlsURL, topic: topic,
+            tls: #", "ssl": true, "ssl_ca_file": "\#(Self.tlsCA)", "ssl_enforce_hostname_verification": true"#))
+        _ = try notifier.notify(json: Self.measure(1))
+        let status = Self.waitFor(notifier) { $0.confirmed == 1 }
+        _ = notifier.close(timeout: .seconds(5))
+        #expect(status.confirmed == 1, "\(status.lastError ?? "") \(status.log.map(\.message))")
+        #expect(status.broker == "localhost:5671")
+        let reader = try Fixtures.connection()
+        defer { reader.close() }
+        let received = try reader.get(queue: topic + ".info")
+        #expect(received.map { String(decoding: $0.body, as: UTF8.self) }?.contains("i-1") == true)
+        try reader.deleteQueue(topic + ".info")
+        try reader.deleteExchange(topic)
+    }
+
+    @Test func aBrokerCertificateFromAnotherCAIsRefused() throws {
+        let spool = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: spool) }
+        // The system's CAs did not sign the test broker's certificate.
+        let notifier = try Notifier.open(Self.settings(
+            spool: spool, url: Self.tlsURL, topic: "drtlsbad",
+            tls: #", "ssl": true, "ssl_ca_file": "/etc/ssl/certs/ca-certificates.crt""#))
+        _ = try notifier.notify(json: Self.measure(1))
+        let status = Self.waitFor(notifier) { $0.lastError != nil }
+        let closed = notifier.close(timeout: .zero)
+        #expect(closed.confirmed == 0 && closed.pending == 1)
+        #expect(status.lastError?.contains("peer cert verification failed") == true, "\(status.lastError ?? "none")")
     }
 
     @Test func anInvalidRequestIsLoggedAndCountedNotSent() throws {
