@@ -6,10 +6,10 @@ import DirtyRingCore
 import Synchronization
 import ThreadSupport
 
-/// The product's notifier. `notify` only validates the event and hands it over, so it returns
-/// in microseconds whatever the broker does. Two background threads do the rest: the spooler
-/// encodes each event into the messages Nova would publish and appends them to the on-disk
-/// spool (within a millisecond, whatever the broker's state); the publisher owns the broker
+/// The product's notifier. `notify` only hands the request over (no lock, no parsing), so it
+/// returns in microseconds whatever the broker does. Two background threads do the rest: the
+/// spooler reads each request, encodes the messages Nova would publish and appends them to the
+/// on-disk spool (within a millisecond, whatever the broker's state); the publisher owns the broker
 /// connection and publishes them in order under publisher confirms, reconnecting with oslo's
 /// backoff and host failover, pausing while the broker blocks the connection, and sending again
 /// whatever was not confirmed. A message leaves the spool only once confirmed, or when the spool
