@@ -18,13 +18,9 @@ public enum BoundedCall {
         }
         guard let result = call.wait(seconds: seconds) else {
             throw DirtyRingError(
-                kind: .timeout, message: "\(operation) did not answer within \(formatSeconds(seconds)) s")
+                kind: .timeout, message: "\(operation) did not answer within \(secondsText(seconds)) s")
         }
         return try result.get()
-    }
-
-    static func formatSeconds(_ seconds: Double) -> String {
-        seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
     }
 }
 

@@ -20,7 +20,7 @@ enum MeasureErrors {
     static func timeout(_ domain: String, seconds: Double) -> DirtyRingError {
         DirtyRingError(
             kind: .timeout,
-            message: "the dirty-rate calculation of domain \(domain) gave no result within \(BoundedCall.formatSeconds(seconds)) s")
+            message: "the dirty-rate calculation of domain \(domain) gave no result within \(secondsText(seconds)) s")
     }
 
     /// A libvirt error while starting or reading a calculation, in the measurement's kinds.

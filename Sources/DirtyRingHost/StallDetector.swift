@@ -1,3 +1,4 @@
+import DirtyRingCore
 import HostKVM
 
 /// Decides whether a vCPU stopped running its guest after a dirty-ring operation.
@@ -60,5 +61,5 @@ struct StallDetector {
         "\(Int((share * 1000).rounded()) / 10).\(Int((share * 1000).rounded()) % 10) %"
     }
 
-    private func format(_ seconds: Double) -> String { BoundedCall.formatSeconds(seconds) }
+    private func format(_ seconds: Double) -> String { secondsText(seconds) }
 }

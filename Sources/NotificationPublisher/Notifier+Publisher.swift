@@ -13,7 +13,7 @@ extension Notifier {
     /// connection is broken: it is dropped and everything unconfirmed is sent again.
     static let confirmTimeout = Duration.seconds(30)
     /// How long the idle thread sleeps between two reads of the socket (heartbeats, close).
-    static let idlePoll = 0.5
+    static let idlePoll = Duration.milliseconds(500)
     /// How often the spool's `confirmed` mark is written while messages flow.
     static let persistInterval = Duration.milliseconds(200)
 
@@ -57,7 +57,7 @@ extension Notifier {
             }
             guard let current = link else {
                 if !hasWaiting || now < nextAttempt {
-                    let wake = hasWaiting ? min(Self.idlePoll, seconds(now.duration(to: nextAttempt))) : Self.idlePoll
+                    let wake = hasWaiting ? min(Self.idlePoll, now.duration(to: nextAttempt)) : Self.idlePoll
                     sleep(upTo: wake, forWork: !hasWaiting)
                     continue
                 }
@@ -83,7 +83,7 @@ extension Notifier {
                     lock.withLock {
                         shared.lastError = error.description
                         shared.log.append(.warning, "notifications: cannot reach the broker: \(error); trying again in "
-                            + "\(formatted(delay)) s (\(shared.queue.count) messages kept in the spool)")
+                            + "\(secondsText(delay)) s (\(shared.queue.count) messages kept in the spool)")
                     }
                 }
                 continue
@@ -97,9 +97,7 @@ extension Notifier {
                     // oslo's fallback: the exchange exists without durability; use it so.
                     nonDurableExchanges.insert(exchange)
                     lock.withLock {
-                        let unconfirmed = shared.queue.count(in: .sent)
-                        shared.queue.resendUnconfirmed()
-                        shared.resent += unconfirmed
+                        shared.resent += shared.queue.resendUnconfirmed()
                         shared.log.append(.warning, "notifications: exchange \(exchange) exists and is not durable; "
                             + "declaring it non-durable as oslo.messaging does (amqp_durable_queues = True)")
                     }
@@ -109,15 +107,14 @@ extension Notifier {
                 nextAttempt = clock.now.advanced(by: .milliseconds(Int64(delay * 1000)))
                 firstHost += 1
                 lock.withLock {
-                    let unconfirmed = shared.queue.count(in: .sent)
-                    shared.queue.resendUnconfirmed()
+                    let unconfirmed = shared.queue.resendUnconfirmed()
                     shared.resent += unconfirmed
                     shared.brokerAddress = nil
                     shared.blocked = false
                     shared.lastError = error.description
                     let level: NotifierLog.Entry.Level = error.kind == .channelClosed ? .error : .warning
                     shared.log.append(level, "notifications: lost the broker connection: \(error); \(unconfirmed) "
-                        + "unconfirmed messages will be sent again; reconnecting in \(formatted(delay)) s")
+                        + "unconfirmed messages will be sent again; reconnecting in \(secondsText(delay)) s")
                 }
             }
         }
@@ -223,15 +220,15 @@ extension Notifier {
         }
     }
 
-    /// Sleeps until `close` wakes the thread or `seconds` passed. `forWork`: the thread has
+    /// Sleeps until `close` wakes the thread or `duration` passed. `forWork`: the thread has
     /// nothing to do, so `notify` wakes it too (and it does not sleep when work has come);
     /// otherwise (waiting to reconnect) new messages do not wake it.
-    private func sleep(upTo seconds: Double, forWork: Bool) {
+    private func sleep(upTo duration: Duration, forWork: Bool) {
         lock.withLock {
             if forWork, shared.queue.hasWaiting { return }
             if shared.stopDeadline != nil { return }
             shared.publisherSleeping = forWork
-            lock.wait(seconds: max(0.001, seconds))
+            lock.wait(for: max(.milliseconds(1), duration))
             shared.publisherSleeping = false
         }
     }
@@ -258,13 +255,5 @@ extension Notifier {
         else { return nil }
         let name = error.text.dropFirst("exchange.declare ".count).prefix { $0 != ":" }
         return name.isEmpty ? nil : String(name)
-    }
-
-    private func seconds(_ duration: Duration) -> Double {
-        Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
-    }
-
-    private func formatted(_ seconds: Double) -> String {
-        seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
     }
 }

@@ -50,7 +50,7 @@ extension Notifier {
     /// Encodes `batch` (oslo's bytes, fresh identifiers), appends the messages to the spool in
     /// one write, and hands them to the publisher.
     private func spool(_ batch: ArraySlice<Intake>, random: inout RandomPool) {
-        var records: [SpoolRecord] = []
+        var records: [(record: SpoolRecord, bytes: Int)] = []
         var lines = ""
         var failures: [String] = []
         let first = lock.withLock { shared.nextSequence }
@@ -74,14 +74,15 @@ extension Notifier {
                     sequence: first + UInt64(records.count), exchange: route.exchange.name,
                     topic: String(route.routingKey.utf8.prefix(max(0, suffix))) ?? route.routingKey,
                     priority: event.priority, body: message.body)
-                lines += record.line
-                records.append(record)
+                let line = record.line
+                lines += line
+                records.append((record, line.utf8.count))
             }
         }
         var spoolError: SpoolError?
         if let spool, let last = records.last {
             do throws(SpoolError) {
-                try spool.append(lines, first: first, last: last.sequence)
+                try spool.append(lines, first: first, last: last.record.sequence)
             } catch {
                 spoolError = error
             }
@@ -92,8 +93,8 @@ extension Notifier {
         let dropped = lock.withLock { () -> Int in
             shared.nextSequence = first + UInt64(records.count)
             var droppedNow = 0
-            for record in records {
-                let dropped = shared.queue.append(record, bytes: record.body.utf8.count + 96)
+            for (record, bytes) in records {
+                let dropped = shared.queue.append(record, bytes: bytes)
                 shared.dropped += dropped.count
                 shared.droppedUnreported += dropped.count
                 droppedNow += dropped.count

@@ -78,6 +78,14 @@ def _refuse_start(error):
     raise DirtyRingConfigError(msg)
 
 
+def _sysmeta_ring_size(instance):
+    """The guest's ring size from its system metadata (0: no ring).
+
+    :raises: ValueError when the recorded value is not an integer
+    """
+    return int(instance.system_metadata.get(SYSMETA_RING_SIZE) or '0')
+
+
 def _config():
     return {'ring_mode': CONF.dirtyring.ring_mode,
             'ring_size': CONF.dirtyring.ring_size}
@@ -363,12 +371,12 @@ class LibvirtDriver(libvirt_driver.LibvirtDriver):
 
     def _dr_destination_refusal(self, instance):
         """None when the guest's ring fits this host, else the reason."""
-        raw = instance.system_metadata.get(SYSMETA_RING_SIZE) or '0'
         try:
-            ring_size = int(raw)
+            ring_size = _sysmeta_ring_size(instance)
         except ValueError:
             return ('instance system_metadata %s=%r is not an integer'
-                    % (SYSMETA_RING_SIZE, raw))
+                    % (SYSMETA_RING_SIZE,
+                       instance.system_metadata.get(SYSMETA_RING_SIZE)))
         if self._dr_host is None:
             if ring_size == 0:
                 return None
@@ -500,10 +508,12 @@ class LibvirtDriver(libvirt_driver.LibvirtDriver):
 
     def _dr_notify_fault(self, instance, error):
         """compute.dirty_ring.fault for a measurement that stalled vCPUs."""
-        raw = instance.system_metadata.get(SYSMETA_RING_SIZE) or '0'
+        try:
+            ring_size = _sysmeta_ring_size(instance)
+        except ValueError:
+            ring_size = 0
         self._dr_notify('compute.dirty_ring.fault', instance, fault={
-            'ring_size': int(raw) if raw.isdigit() else 0,
-            'error': error.document})
+            'ring_size': ring_size, 'error': error.document})
 
     def _dr_precheck_failed(self, instance, error):
         """Measurement (or check) failure: None (go ahead) or a refusal."""

@@ -69,13 +69,9 @@ def notifier_config(conf, host):
     }
     if group.transport_url:
         notifications['transport_url'] = group.transport_url
-    rabbit = {}
-    for _group, opts in oslo_messaging.opts.list_opts():
-        if _group == 'oslo_messaging_rabbit':
-            for opt in opts:
-                value = getattr(conf.oslo_messaging_rabbit, opt.dest)
-                if value is not None:
-                    rabbit[opt.dest] = value
+    group_rabbit = conf.oslo_messaging_rabbit
+    rabbit = {name: group_rabbit[name] for name in group_rabbit
+              if group_rabbit[name] is not None}
     spool_dir = (conf.dirtyring.notification_spool_dir or
                  os.path.join(conf.dirtyring.state_dir, 'notification-spool',
                               host))

@@ -98,14 +98,18 @@ public struct OutboxQueue: Sendable {
         return true
     }
 
-    /// Every sent record goes back to waiting (the connection it was sent on is gone).
-    public mutating func resendUnconfirmed() {
+    /// Every sent record goes back to waiting (the connection it was sent on is gone); returns
+    /// how many.
+    @discardableResult
+    public mutating func resendUnconfirmed() -> Int {
+        let unconfirmed = sentCount
         for index in head..<entries.count where entries[index].state == .sent {
             entries[index].state = .waiting
         }
         waitingCount += sentCount
         sentCount = 0
         sendCursor = head
+        return unconfirmed
     }
 
     private func index(of sequence: UInt64) -> Int? {

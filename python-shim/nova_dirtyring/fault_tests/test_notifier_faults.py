@@ -33,8 +33,7 @@ from nova_dirtyring.fault_tests import notify_child
 from nova_dirtyring import native
 from nova_dirtyring.tests import dr_fixtures
 
-RABBIT_URL = os.environ.get('DIRTYRING_RABBIT_URL',
-                            'rabbit://guest:guest@127.0.0.1:5672/')
+RABBIT_URL = dr_fixtures.RABBIT_URL
 CHILD = os.path.join(os.path.dirname(__file__), 'notify_child.py')
 # "Blocked" is wall time minus the thread's CPU time and run-queue wait: it
 # also counts the time the hypervisor takes this VM's vCPU away (steal: the
@@ -62,10 +61,6 @@ def broker_up(timeout=120):
     rabbitmqctl('await_startup', timeout=timeout)
 
 
-def amqp_url():
-    return RABBIT_URL.replace('rabbit://', 'amqp://', 1)
-
-
 def notifier_config(spool_dir, topic, **rabbit):
     options = {'heartbeat_timeout_threshold': 10, 'rabbit_retry_interval': 1,
                'rabbit_retry_backoff': 1, 'rabbit_interval_max': 2,
@@ -87,7 +82,7 @@ def drain(queue_name, expected, timeout=60):
     """The bodies in a queue (until expected read or none for 3 s)."""
     bodies = []
     deadline = time.monotonic() + timeout
-    with kombu.Connection(amqp_url()) as connection:
+    with kombu.Connection(dr_fixtures.amqp_url()) as connection:
         channel = connection.channel()
         idle_since = time.monotonic()
         while time.monotonic() < deadline:
@@ -101,13 +96,6 @@ def drain(queue_name, expected, timeout=60):
             idle_since = time.monotonic()
             bodies.append(message.body)
     return bodies
-
-
-def delete_queue_and_exchange(queue_name, exchange):
-    with kombu.Connection(amqp_url()) as connection:
-        channel = connection.channel()
-        channel.queue_delete(queue_name)
-        channel.exchange_delete(exchange)
 
 
 def instances_and_unique_ids(bodies):
@@ -166,7 +154,7 @@ class BrokerFaultTestCase(testtools.TestCase):
         self.topic = 'drfault_%s' % uuid.uuid4().hex[:8]
         self.queue_name = self.topic + '.info'
         # Cleanups run last first: broker up, alarm off, then the queue.
-        self.addCleanup(delete_queue_and_exchange, self.queue_name,
+        self.addCleanup(dr_fixtures.delete_broker_objects, [self.queue_name],
                         self.topic)
         self.addCleanup(rabbitmqctl, 'set_vm_memory_high_watermark', '0.4')
         self.addCleanup(broker_up)
@@ -212,15 +200,7 @@ class BrokerFaultTestCase(testtools.TestCase):
         notifier = library.open_notifier(
             notifier_config(self.spool_dir, self.topic))
         self.addCleanup(notifier.close, 5)
-        request = json.dumps({
-            'event': 'instance.dirty_rate.measure',
-            'instance': {'uuid': 'i-alarm', 'tenant_id': 'p', 'user_id': 'u'},
-            'measurement': {
-                'domain': 'd', 'uuid': 'i-alarm', 'mode': 'dirty-bitmap',
-                'period_seconds': 1, 'megabytes_per_second': 1.0,
-                'vcpu_megabytes_per_second': [], 'memory_mib': 64,
-                'vcpus': 1, 'ring_size': 0,
-                'measured_at': '2026-11-28T07:00:00Z'}}).encode()
+        request = notify_child.measure_request(0)
         notifier.notify(request)
         self._wait(lambda s: s['confirmed'] == 1 and s.get('broker'),
                    notifier, 'connected and confirmed')

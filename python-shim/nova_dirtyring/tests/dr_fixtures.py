@@ -17,11 +17,32 @@ import os
 import pathlib
 
 import fixtures
+import kombu
 
 from nova_dirtyring import native
 
 
 REPO_ROOT = pathlib.Path(__file__).resolve().parents[3]
+# The test broker (scripts/lib/rabbitmq.sh), as a transport_url.
+RABBIT_URL = os.environ.get('DIRTYRING_RABBIT_URL',
+                            'rabbit://guest:guest@127.0.0.1:5672/')
+
+
+def amqp_url():
+    """RABBIT_URL as kombu spells it."""
+    return RABBIT_URL.replace('rabbit://', 'amqp://', 1)
+
+
+def delete_broker_objects(queues, exchange=None):
+    """Delete a test's queues (and exchange) on the test broker."""
+    with kombu.Connection(amqp_url()) as connection:
+        channel = connection.channel()
+        for queue in queues:
+            channel.queue_delete(queue)
+        if exchange:
+            channel.exchange_delete(exchange)
+
+
 DEFAULT_LIBRARY = REPO_ROOT / '.build' / 'debug' / 'libdirtyring.so'
 
 

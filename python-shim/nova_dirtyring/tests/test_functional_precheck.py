@@ -30,7 +30,6 @@ import sys
 import tempfile
 import uuid
 
-import kombu
 from nova.tests.functional import integrated_helpers
 from nova.tests.functional.libvirt import base as libvirt_base
 
@@ -39,8 +38,7 @@ from nova_dirtyring.tests import dr_fixtures
 
 
 MEMORY_MIB = 4096
-RABBIT_URL = os.environ.get('DIRTYRING_RABBIT_URL',
-                            'rabbit://guest:guest@127.0.0.1:5672/')
+RABBIT_URL = dr_fixtures.RABBIT_URL
 OSLO_LISTENER = str(dr_fixtures.REPO_ROOT / 'Tests' /
                     'NotificationPublisherTests' / 'oslo_listener.py')
 
@@ -190,13 +188,10 @@ class PrecheckNotificationTest(PrecheckLiveMigrationTest):
         self.flags(state_dir=spool, group='dirtyring')
 
     def _delete_broker_objects(self):
-        url = RABBIT_URL.replace('rabbit://', 'amqp://', 1)
-        with kombu.Connection(url) as connection:
-            channel = connection.channel()
-            for topic in (self.topic, self.versioned_topic):
-                for priority in ('info', 'warn'):
-                    channel.queue_delete('%s.%s' % (topic, priority))
-            channel.exchange_delete(self.exchange)
+        dr_fixtures.delete_broker_objects(
+            ['%s.%s' % (topic, priority)
+             for topic in (self.topic, self.versioned_topic)
+             for priority in ('info', 'warn')], self.exchange)
 
     def _listen(self, count):
         listener = subprocess.Popen(

@@ -49,8 +49,7 @@ EVENTS = {
 }
 
 
-RABBIT_URL = os.environ.get('DIRTYRING_RABBIT_URL',
-                            'rabbit://guest:guest@127.0.0.1:5672/')
+RABBIT_URL = dr_fixtures.RABBIT_URL
 PROPERTIES = ('content_type', 'content_encoding', 'delivery_mode', 'priority',
               'headers')
 
@@ -162,8 +161,7 @@ class TestThroughTheBroker(testtools.TestCase):
                 'measured_at': '2026-11-28T03:18:09Z'}})
         status = notifier.close(10)
         self.assertEqual(1, status['confirmed'], status)
-        url = RABBIT_URL.replace('rabbit://', 'amqp://', 1)
-        with kombu.Connection(url) as connection:
+        with kombu.Connection(dr_fixtures.amqp_url()) as connection:
             channel = connection.channel()
             message = channel.basic_get(topic + '.info', no_ack=True)
             channel.queue_delete(topic + '.info')
