@@ -132,7 +132,7 @@ class Publisher(object):
 
     @property
     def notifier(self):
-        """The :class:`native.Notifier`, for the library's own notifications."""
+        """The :class:`native.Notifier`, for the library's notifications."""
         return self._notifier
 
     def notify(self, request):
