@@ -169,22 +169,28 @@ struct ConvergenceTests {
         try DirtyLimitCommands.checkAnswer(#"{"return": {}}"#, to: "cancel-vcpu-dirty-limit")
     }
 
-    @Test("throttle notices are dr_notify requests the payload builder accepts")
+    @Test("throttle notices give the payloads of the oslo-generated samples")
     func notices() throws {
-        let instance = MigrationWatchRequest.Instance(uuid: "6f3a1c2e-9b4d-4e8f-a1b2-c3d4e5f60718", tenantID: "t", userID: "u")
+        let instance = MigrationWatchRequest.Instance(
+            uuid: "6f3a1c2e-9b4d-4e8f-a1b2-c3d4e5f60718", tenantID: "8d2c4a1f0e9b4c7d8a6b5c4d3e2f1a0b",
+            userID: "f1e2d3c4b5a697887766554433221100")
+        var progress = Self.reading(at: 26.5, round: 2, remaining: 256)
+        progress.bandwidthMiB = 40
         let start = ThrottleNotice.start(
-            instance: instance, method: .dirtyLimit, reason: "r", vcpus: 2, dirtyLimit: 12, autoConvergePercent: nil,
-            progress: Self.reading(at: 26, round: 2, remaining: 256), deadlineSeconds: 300)
-        let request = try OsloJSONParser.parse(start)
-        let data = try NotificationPayload.data(for: .throttleStart, request: request, host: "cmp-7")
-        #expect(data["method"] == .string("dirty-limit"))
-        #expect(data["dirty_limit_megabytes_per_second"] == .number(12))
-        #expect(data["auto_converge_percent"] == .null)
-        #expect(data["instance_uuid"] == .string(instance.uuid))
-        let end = try OsloJSONParser.parse(ThrottleNotice.end(
-            instance: instance, method: .dirtyLimit, result: "aborted", durationSeconds: 3, removed: true, reason: "r"))
-        let endData = try NotificationPayload.data(for: .throttleEnd, request: end, host: "cmp-7")
-        #expect(endData["result"] == .string("aborted") && endData["removed"] == .bool(true))
+            instance: instance, method: .dirtyLimit,
+            reason: "256 MiB left in round 2, dirtying 100 MiB/s over 40 MiB/s: would not converge in the 1573.5 s "
+                + "left; dirty-limit 12 MiB/s on each of 2 vCPUs",
+            vcpus: 2, dirtyLimit: 12, autoConvergePercent: nil, progress: progress, deadlineSeconds: 1600)
+        let end = ThrottleNotice.end(
+            instance: instance, method: .dirtyLimit, result: "completed", durationSeconds: 42, removed: true,
+            reason: "dirty-limit lifted (cancel-vcpu-dirty-limit), or gone with the source QEMU")
+        for (event, request, name) in [(NotificationEvent.throttleStart, start, "throttle_start"),
+                                       (.throttleEnd, end, "throttle_end")] {
+            let data = try NotificationPayload.data(for: event, request: try OsloJSONParser.parse(request), host: "cmp-7")
+            #expect(data.serialized == (try NotificationPayloadTests.fixture(name + ".unversioned")).serialized)
+            #expect(NotificationFormat.versioned.payload(for: event, data: data)
+                == (try NotificationPayloadTests.fixture(name + ".versioned")))
+        }
     }
 }
 
