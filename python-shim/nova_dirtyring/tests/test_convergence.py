@@ -24,8 +24,11 @@ import subprocess
 import tempfile
 import time
 
+from unittest import mock
+
 import fixtures
 
+from nova.virt.libvirt import driver as libvirt_driver
 from nova.virt.libvirt import guest as libvirt_guest
 
 from nova_dirtyring import convergence
@@ -136,6 +139,56 @@ class ConvergenceRealGuestTest(test_driver.DriverTestBase):
         self.assertIs(report, run.finish('failed'))
         self.assertRaises(ValueError, run.finish, 'maybe')
         self.assertIn('convergence plan: auto-converge', self.log.output)
+
+    def test_every_end_lifts_before_nova_goes_on(self):
+        """Each end stops the watch first, with its result.
+
+        completed, aborted, failed: the watch stops before Nova's
+        post_method or recover_method runs.
+
+        Nova's _live_migration is replaced by what its monitor does at the
+        end of a job (it calls post_method after a completed job and
+        recover_method, with migration_status='cancelled' after an abort);
+        the watch is the library's, on the instance's real guest.
+        """
+        self.flags(converge_strategy='force-complete', group='dirtyring')
+        drvr = self._driver()
+        instance = self._instance()
+        self._boot_instance(instance)
+        runs = []
+        start = drvr._dr_start_convergence
+
+        def start_and_keep(inst):
+            runs.append(start(inst))
+            return runs[-1]
+        drvr._dr_start_convergence = start_and_keep
+
+        for end, kwargs, result in (
+                ('post', {}, 'completed'),
+                ('recover', {'migration_status': 'cancelled'}, 'aborted'),
+                ('recover', {'migration_status': 'error'}, 'failed')):
+            seen = []
+
+            def nova_callback(*args, **kw):
+                seen.append(runs[-1]._report)  # None unless finished
+
+            def novas_monitor(self_, context, inst, dest, post_method,
+                              recover_method, block_migration, data):
+                self.assertIs(runs[-1], drvr._dr_convergence_runs[inst.uuid])
+                method = post_method if end == 'post' else recover_method
+                method(context, inst, dest, data, **kwargs)
+
+            with mock.patch.object(libvirt_driver.LibvirtDriver,
+                                   '_live_migration', novas_monitor):
+                drvr._live_migration(self.context, instance, 'dst',
+                                     nova_callback, nova_callback, False,
+                                     None)
+            self.assertEqual(1, len(seen))
+            self.assertIsNotNone(seen[0], 'Nova went on before the stop')
+            self.assertEqual(result, seen[0]['result'])
+            self.assertTrue(seen[0]['removed'])
+            self.assertNotIn(instance.uuid, drvr._dr_convergence_runs)
+        self.assertEqual(3, len(runs))
 
     def test_off_and_unknown_domain_leave_nova_alone(self):
         self.flags(converge_strategy='off', group='dirtyring')
