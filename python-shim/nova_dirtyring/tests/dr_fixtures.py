@@ -138,7 +138,10 @@ class FakeContext(object):
     """Stands in for native.Context: the probe and the measurement.
 
     ``measurements`` maps an instance uuid to the document (or the
-    NativeError) that a measurement of that guest returns.
+    NativeError) that a measurement of that guest returns. The guests of
+    fakelibvirt do not run anywhere, so a migration watch finds no domain
+    (as the library answers for a guest that is not on the host) and no
+    throttle is ever left to lift; test_convergence runs both for real.
     """
 
     def __init__(self, host):
@@ -147,6 +150,8 @@ class FakeContext(object):
         self.closed = False
         self.measurements = {}
         self.measure_calls = []
+        self.watch_requests = []
+        self.leftover_checks = 0
 
     def probe(self):
         self.probes += 1
@@ -165,6 +170,16 @@ class FakeContext(object):
             else:
                 out.append(copy.deepcopy(result))
         return out
+
+    def watch_migration(self, request, notifier=None):
+        self.watch_requests.append(copy.deepcopy(request))
+        raise native.NativeError(
+            'no_domain', 'no domain with UUID %s here'
+            % request['instance']['uuid'])
+
+    def lift_leftover_throttles(self, notifier=None):
+        self.leftover_checks += 1
+        return []
 
     def close(self):
         self.closed = True

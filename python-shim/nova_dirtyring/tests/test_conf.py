@@ -60,7 +60,8 @@ class SampleConfigTestCase(test.NoDBTestCase):
              'libvirt_call_timeout', 'state_dir', 'precheck_action',
              'precheck_seconds',
              'precheck_fail_closed', 'assumed_bandwidth',
-             'precheck_deadline', 'notification_spool_dir',
+             'precheck_deadline', 'converge_strategy',
+             'notification_spool_dir',
              'notification_spool_max_mb'], [o.name for o in opts])
         for opt in opts:
             self.assertTrue(opt.help.strip(), opt.name)
@@ -75,6 +76,7 @@ class SampleConfigTestCase(test.NoDBTestCase):
         self.assertFalse(defaults['precheck_fail_closed'])
         self.assertEqual(1250, defaults['assumed_bandwidth'])
         self.assertEqual(600, defaults['precheck_deadline'])
+        self.assertEqual('auto-converge', defaults['converge_strategy'])
         self.assertIsNone(defaults['notification_spool_dir'])
         self.assertEqual(16, defaults['notification_spool_max_mb'])
         for name, (low, high) in conf.PRECHECK_LIMITS.items():

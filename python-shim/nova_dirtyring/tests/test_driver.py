@@ -253,6 +253,7 @@ class HostTestCase(DriverTestBase):
         self.assertEqual(1, len(self.probe.contexts))
         config, pointer, context = self.probe.contexts[0]
         self.assertEqual(1, context.probes)
+        self.assertEqual(1, context.leftover_checks)
         self.assertEqual(10, config['timeout_seconds'])
         # fakelibvirt has no virConnectPtr: the library opens its own.
         self.assertIsNone(pointer)

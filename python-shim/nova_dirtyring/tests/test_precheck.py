@@ -367,6 +367,14 @@ class PrecheckStartupTestCase(test_driver.DriverTestBase):
         for value in ('off', 'warn', 'throttle', 'reject'):
             self.assertIn(value, msg)
 
+    def test_bad_converge_strategy(self):
+        msg = self._start_error(converge_strategy='pause')
+        self.assertIn('[dirtyring] converge_strategy', msg)
+        self.assertIn('pause', msg)
+        for value in ('auto-converge', 'force-complete', 'dirty-limit-only',
+                      'off'):
+            self.assertIn(value, msg)
+
     def test_precheck_seconds_range(self):
         for value in (0, 11):
             msg = self._start_error(precheck_seconds=value)
