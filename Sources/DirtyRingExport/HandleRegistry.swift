@@ -43,3 +43,5 @@ final class HandleRegistry<Object: AnyObject & Sendable>: Sendable {
 let contextHandles = HandleRegistry<HostContext>("context")
 /// The open notifiers (`dr_notifier_open`).
 let notifierHandles = HandleRegistry<Notifier>("notifier")
+/// The running migration watches (`dr_migration_watch_start`).
+let watchHandles = HandleRegistry<MigrationWatch>("migration watch")

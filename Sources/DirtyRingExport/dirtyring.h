@@ -229,6 +229,61 @@ char *dr_notifier_status(dr_notifier *notifier);
  */
 char *dr_notifier_close(dr_notifier *notifier, uint32_t timeout_ms);
 
+/** A watched migration. Opaque. */
+typedef void dr_migration_watch;
+
+/**
+ * Starts watching the outgoing live migration of a running guest on its own thread (the
+ * migration may start after this returns), and plans how it will be made to converge.
+ * request_json: {"instance": {"uuid": str (the domain's UUID), "tenant_id": str, "user_id": str},
+ * "strategy": "auto-converge"|"force-complete"|"dirty-limit-only", "ring_size": int (0: none),
+ * "libvirt": {"live_migration_bandwidth", "live_migration_downtime",
+ * "live_migration_completion_timeout"}, "nova_auto_converge": bool,
+ * "assumed_bandwidth_megabytes_per_second": num, "no_timeout_deadline_seconds": num,
+ * "expected": {"dirty_rate_megabytes_per_second", "bandwidth_megabytes_per_second"} (optional),
+ * "poll_seconds": num (0.1 to 10, default 0.5)}.
+ * The dirty-limit (QMP set-vcpu-dirty-limit through libvirt, QEMU >= 7.1) is used where the guest
+ * has a ring and the host's ring self-test passed; otherwise the strategy. While the migration
+ * will not converge within its deadline, the watch sets the dirty-limit, or raises
+ * "force_complete" in its status for the caller to ask Nova. Each throttle change is sent to
+ * notifier (may be NULL) as instance.live_migration_throttle.start. Returns NULL on failure and,
+ * when error_json is not NULL, stores an error document there (no_domain for a guest that is not
+ * running here). Every libvirt call is bounded by the context's timeout.
+ */
+dr_migration_watch *dr_migration_watch_start(dr_context *context, dr_notifier *notifier,
+                                             const char *request_json, char **error_json);
+
+/**
+ * The watch's state: {"ok": {"plan": {"method": "dirty-limit"|"auto-converge"|"force-complete"|
+ * "none", "reason": str, "auto_converge": {"initial_percent", "increment_percent"} or null (set:
+ * the migration must start with VIR_MIGRATE_AUTO_CONVERGE and these parameters)},
+ * "phase": "waiting"|"migrating"|"ended", "readings": int, "last": {...} or null,
+ * "dirty_limit_megabytes_per_second": int or null, "auto_converge_percent": int,
+ * "force_complete": bool, "log": [{"level", "message"}]}}. Log lines are handed over once.
+ * Never blocks on libvirt.
+ */
+char *dr_migration_watch_status(dr_migration_watch *watch);
+
+/**
+ * Stops the watch, lifts every throttle it set (cancel-vcpu-dirty-limit, then checked with
+ * query-vcpu-dirty-limit; a guest whose QEMU is gone has none), sends
+ * instance.live_migration_throttle.end when there was a throttle, and releases the watch.
+ * result: "completed", "failed" or "aborted". Returns within timeout_ms plus the context's
+ * timeout for each of two QMP commands: {"ok": {"method", "result", "removed": bool,
+ * "commands": [QMP texts sent, in order], "error": error or null, "log": [...]}}. A limit that
+ * could not be lifted stays in the journal (<state_dir>/throttles) for
+ * dr_throttles_lift_leftovers.
+ */
+char *dr_migration_watch_stop(dr_migration_watch *watch, const char *result, uint32_t timeout_ms);
+
+/**
+ * Lifts every dirty-limit in the journal (<state_dir>/throttles), left by a process that stopped
+ * during a migration, and sends instance.live_migration_throttle.end (result "restarted") for
+ * each to notifier (may be NULL): {"ok": [{"instance_uuid", "result": "lifted"|"gone"|"failed"|
+ * "unreadable", "message"}]}. A failed one stays in the journal.
+ */
+char *dr_throttles_lift_leftovers(dr_context *context, dr_notifier *notifier);
+
 /** Releases a string returned by this library. NULL is ignored. */
 void dr_string_free(char *string);
 

@@ -26,20 +26,11 @@ extension Domain {
             vcpus: Int(info.nrVirtCpu), cpuTimeNanoseconds: UInt64(info.cpuTime))
     }
 
-    /// The domain's current job: whether one runs and what it is (`virDomainGetJobStats`).
+    /// The domain's current job: whether one runs and what it is.
     public func activeJob() throws(LibvirtError) -> DomainJob {
-        var type: Int32 = 0
-        var parameters: virTypedParameterPtr?
-        var count: Int32 = 0
-        guard virDomainGetJobStats(pointer, &type, &parameters, &count, 0) == 0 else {
-            throw LibvirtError.takeLast(operation: "virDomainGetJobStats")
-        }
-        defer { virTypedParamsFree(parameters, count) }
-        let fields = TypedParameters(pointer: parameters, count: count)
-        let running = type == Int32(VIR_DOMAIN_JOB_BOUNDED.rawValue) || type == Int32(VIR_DOMAIN_JOB_UNBOUNDED.rawValue)
-        guard running else { return .none }
-        let operation = fields.integer(VIR_DOMAIN_JOB_OPERATION).map(Int32.init(truncatingIfNeeded:))
-        return operation == Int32(VIR_DOMAIN_JOB_OPERATION_MIGRATION_OUT.rawValue) ? .outgoingMigration : .other
+        let job = try jobStatistics()
+        guard job.running else { return .none }
+        return job.outgoingMigration ? .outgoingMigration : .other
     }
 }
 

@@ -235,6 +235,42 @@ reach switch-over before the deadline is one that "would not converge"
 ]
 
 
+CONVERGE_STRATEGIES = ('auto-converge', 'force-complete', 'dirty-limit-only',
+                       'off')
+
+converge_opts = [
+    cfg.StrOpt(
+        'converge_strategy',
+        default='auto-converge',
+        help="""
+How a live migration that will not converge in time is made to converge.
+
+While a migration runs, the driver reads its progress every 0.5 s (remaining
+memory, QEMU's dirty rate and transfer rate, round) and forecasts it against
+Nova's ``[libvirt] live_migration_downtime`` and completion timeout. When the
+forecast says it will not switch over in time, the least intrusive throttle
+is applied: the dirty-limit (QEMU's per-vCPU dirty-rate limit, at the rate
+the forecast needs, lowered while it still does not converge) where the
+guest has a dirty ring, the host's ring self-test passed and QEMU is 7.1 or
+later. Otherwise this option decides:
+
+* ``auto-converge``: the migration starts with QEMU's auto-converge, its
+  first step sized from the pre-flight measurement; QEMU throttles all vCPUs
+  only when a round dirties more than half of what it sent.
+* ``force-complete``: Nova's force-complete (the guest is paused until the
+  rest is copied; Nova resumes it on the source if the migration fails).
+* ``dirty-limit-only``: no other throttle; the migration is only watched.
+* ``off``: no watch and no throttle at all; Nova behaves as without this
+  driver.
+
+Every throttle is lifted when the migration completes, fails or is aborted,
+and a dirty-limit left by a crash is lifted when nova-compute starts. Each
+throttle change is sent as ``instance.live_migration_throttle.start`` and its
+end as ``instance.live_migration_throttle.end``.
+"""),
+]
+
+
 # Allowed range (inclusive) of notification_spool_max_mb.
 SPOOL_MAX_MB_LIMITS = (1, 4096)
 
@@ -272,11 +308,13 @@ integer from 1 to 4096; the directory may use one more MiB of disk.
 
 def register_opts(conf):
     conf.register_group(dirtyring_group)
-    conf.register_opts(dirtyring_opts + precheck_opts + notification_opts,
-                       group=dirtyring_group)
+    conf.register_opts(
+        dirtyring_opts + precheck_opts + converge_opts + notification_opts,
+        group=dirtyring_group)
 
 
 def list_opts():
     """Entry point for oslo-config-generator (namespace nova_dirtyring)."""
     return [(dirtyring_group,
-             dirtyring_opts + precheck_opts + notification_opts)]
+             dirtyring_opts + precheck_opts + converge_opts +
+             notification_opts)]

@@ -27,6 +27,7 @@ from nova.virt.libvirt import config as vconfig
 from nova.virt.libvirt import driver as libvirt_driver
 
 from nova_dirtyring import conf as dr_conf
+from nova_dirtyring import convergence
 from nova_dirtyring import native
 from nova_dirtyring import notifications
 
@@ -97,12 +98,14 @@ def _config_error():
     Same one-line shape as the library's invalid_config errors: option,
     value and the allowed values.
     """
-    action = CONF.dirtyring.precheck_action
-    if action not in dr_conf.PRECHECK_ACTIONS:
-        return native.InvalidConfig(
-            'invalid_config',
-            'must be one of %s' % ', '.join(dr_conf.PRECHECK_ACTIONS),
-            option='[dirtyring] precheck_action', value=action)
+    for name, choices in (('precheck_action', dr_conf.PRECHECK_ACTIONS),
+                          ('converge_strategy',
+                           dr_conf.CONVERGE_STRATEGIES)):
+        value = getattr(CONF.dirtyring, name)
+        if value not in choices:
+            return native.InvalidConfig(
+                'invalid_config', 'must be one of %s' % ', '.join(choices),
+                option='[dirtyring] %s' % name, value=value)
     for name, (low, high) in sorted(dr_conf.PRECHECK_LIMITS.items()):
         value = getattr(CONF.dirtyring, name)
         if not low <= value <= high:
@@ -160,6 +163,8 @@ class LibvirtDriver(libvirt_driver.LibvirtDriver):
         # migration executor's.
         self._dr_precheck_decisions = {}
         self._dr_precheck_lock = threading.Lock()
+        # Convergence runs by instance uuid, while _live_migration runs.
+        self._dr_convergence_runs = {}
         error = None
         try:
             self._dr_library = native.Library(CONF.dirtyring.library_path)
@@ -215,6 +220,7 @@ class LibvirtDriver(libvirt_driver.LibvirtDriver):
         if error is not None:
             _refuse_start(error)
         self._dr_publisher.collect_log()
+        self._dr_lift_leftover_throttles()
         self._dr_offers_ring = bool(result.get('offers_ring'))
         ring = self._dr_host.get('dirty_ring') or {}
         kvm = self._dr_host.get('kvm') or {}
@@ -232,6 +238,22 @@ class LibvirtDriver(libvirt_driver.LibvirtDriver):
              'qemu': self._dr_host.get('qemu_version'),
              'module': kvm.get('module'),
              'reasons': '; '.join(ring.get('reasons') or []) or '-'})
+
+    def _dr_lift_leftover_throttles(self):
+        """Lift the dirty-limits a stopped nova-compute left on guests."""
+        try:
+            results = self._dr_context.lift_leftover_throttles(
+                self._dr_publisher.notifier)
+        except native.NativeError as e:
+            LOG.error('Cannot check for dirty-limits left by an earlier run: '
+                      '%s', e.one_line())
+            return
+        for entry in results:
+            log = LOG.error if entry.get('result') in (
+                'failed', 'unreadable') else LOG.warning
+            log('Dirty-limit left by an earlier run on instance %s: %s (%s)',
+                entry.get('instance_uuid'), entry.get('result'),
+                entry.get('message'))
 
     def cleanup_host(self, host):
         if self._dr_publisher is not None:
@@ -635,6 +657,117 @@ class LibvirtDriver(libvirt_driver.LibvirtDriver):
                 block_migration=block_migration, migrate_data=migrate_data)
         finally:
             self._dr_forget_decision(instance.uuid)
+
+    # Live migration: convergence control.
+
+    def _dr_convergence_request(self, instance):
+        """The dr_migration_watch_start request for this instance."""
+        try:
+            ring_size = _sysmeta_ring_size(instance)
+        except ValueError:
+            ring_size = 0
+        request = {
+            'instance': {'uuid': instance.uuid,
+                         'tenant_id': instance.project_id,
+                         'user_id': instance.user_id},
+            'strategy': CONF.dirtyring.converge_strategy,
+            'ring_size': ring_size,
+            'libvirt': self._dr_nova_migration_options(),
+            'nova_auto_converge': bool(
+                self._live_migration_flags &
+                convergence.VIR_MIGRATE_AUTO_CONVERGE),
+            'assumed_bandwidth_megabytes_per_second':
+                CONF.dirtyring.assumed_bandwidth,
+            'no_timeout_deadline_seconds': CONF.dirtyring.precheck_deadline,
+        }
+        decision = self._dr_precheck_decision(instance.uuid)
+        if decision is not None:
+            rate = (decision.measurement or {}).get('megabytes_per_second')
+            bandwidth = (decision.bounds or {}).get(
+                'bandwidth_megabytes_per_second')
+            if rate is not None and bandwidth:
+                request['expected'] = {
+                    'dirty_rate_megabytes_per_second': rate,
+                    'bandwidth_megabytes_per_second': bandwidth}
+        return request
+
+    def _dr_start_convergence(self, instance):
+        """Start the library's watch of this migration; None when off.
+
+        A watch that cannot start is a WARNING: the migration runs as Nova
+        alone would run it.
+        """
+        if (CONF.dirtyring.converge_strategy == 'off' or
+                self._dr_context is None):
+            return None
+        notifier = (self._dr_publisher.notifier
+                    if self._dr_publisher is not None else None)
+        run = convergence.ConvergenceRun(
+            self._dr_library, self._dr_context,
+            self._dr_convergence_request(instance),
+            lambda: self.live_migration_force_complete(instance),
+            notifier=notifier, instance=instance)
+        try:
+            run.poll_in_background()
+        except native.NativeError as e:
+            LOG.warning('Live migration runs without convergence control: '
+                        '%s', e.one_line(), instance=instance)
+            return None
+        return run
+
+    @staticmethod
+    def _dr_finish_convergence(run, result, instance):
+        """Stop the watch, lifting every throttle; never raises."""
+        try:
+            run.finish(result)
+        except Exception as e:
+            LOG.error('Convergence control did not stop cleanly: %s', e,
+                      instance=instance)
+
+    def _live_migration(self, context, instance, dest, post_method,
+                        recover_method, block_migration, migrate_data):
+        """Nova's migration and monitor, under the convergence controller.
+
+        The library watches the migration while Nova's monitor runs. Every
+        throttle is lifted as the migration ends, before Nova's
+        ``post_method`` (completed) or ``recover_method`` (failed,
+        aborted), and in any case when this returns.
+        """
+        run = self._dr_start_convergence(instance)
+        if run is None:
+            return super()._live_migration(
+                context, instance, dest, post_method, recover_method,
+                block_migration, migrate_data)
+
+        def post(*args, **kwargs):
+            self._dr_finish_convergence(run, 'completed', instance)
+            return post_method(*args, **kwargs)
+
+        def recover(*args, **kwargs):
+            cancelled = kwargs.get('migration_status') == 'cancelled'
+            self._dr_finish_convergence(
+                run, 'aborted' if cancelled else 'failed', instance)
+            return recover_method(*args, **kwargs)
+
+        self._dr_convergence_runs[instance.uuid] = run
+        try:
+            return super()._live_migration(
+                context, instance, dest, post, recover, block_migration,
+                migrate_data)
+        finally:
+            self._dr_convergence_runs.pop(instance.uuid, None)
+            self._dr_finish_convergence(run, 'failed', instance)
+
+    def _live_migration_operation(self, context, instance, dest,
+                                  block_migration, migrate_data, guest,
+                                  device_names):
+        """Nova's migration call, with auto-converge when the plan says."""
+        run = self._dr_convergence_runs.get(instance.uuid)
+        if run is not None:
+            guest = convergence.guest_with_additions(guest, run)
+        return super()._live_migration_operation(
+            context, instance, dest, block_migration, migrate_data, guest,
+            device_names)
 
     def rollback_live_migration_at_source(self, context, instance,
                                           migrate_data):

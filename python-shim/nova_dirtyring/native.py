@@ -39,6 +39,8 @@ REQUIRED_FUNCTIONS = (
     'dr_destination_check', 'dr_kvm_element', 'dr_dirty_rate_measure',
     'dr_migration_forecast', 'dr_precheck_decide', 'dr_notifier_open',
     'dr_notify', 'dr_notifier_status', 'dr_notifier_close', 'dr_string_free',
+    'dr_migration_watch_start', 'dr_migration_watch_status',
+    'dr_migration_watch_stop', 'dr_throttles_lift_leftovers',
 )
 
 
@@ -207,6 +209,18 @@ class Library(object):
         lib.dr_notifier_close.restype = ctypes.c_void_p
         lib.dr_string_free.argtypes = [ctypes.c_void_p]
         lib.dr_string_free.restype = None
+        lib.dr_migration_watch_start.argtypes = [
+            ctypes.c_void_p, ctypes.c_void_p, ctypes.c_char_p,
+            ctypes.POINTER(ctypes.c_void_p)]
+        lib.dr_migration_watch_start.restype = ctypes.c_void_p
+        lib.dr_migration_watch_status.argtypes = [ctypes.c_void_p]
+        lib.dr_migration_watch_status.restype = ctypes.c_void_p
+        lib.dr_migration_watch_stop.argtypes = [
+            ctypes.c_void_p, ctypes.c_char_p, ctypes.c_uint32]
+        lib.dr_migration_watch_stop.restype = ctypes.c_void_p
+        lib.dr_throttles_lift_leftovers.argtypes = [ctypes.c_void_p,
+                                                    ctypes.c_void_p]
+        lib.dr_throttles_lift_leftovers.restype = ctypes.c_void_p
 
     def _take_string(self, pointer):
         """Copy a returned string and release it."""
@@ -412,11 +426,77 @@ class Context(object):
                     'internal', 'dr_dirty_rate_measure returned %r' % entry))
         return out
 
+    def watch_migration(self, request, notifier=None):
+        """Start watching a guest's outgoing migration (blocking, bounded).
+
+        :param request: the dr_migration_watch_start document of dirtyring.h
+        :param notifier: a :class:`Notifier` for the throttle notifications,
+            or None
+        :returns: a :class:`MigrationWatch`
+        """
+        payload = json.dumps(request).encode('utf-8')
+        with self._lock:
+            if not self._handle:
+                raise NativeError('internal', 'context is closed')
+            handle = run_blocking(
+                self._library._open_handle, 'dr_migration_watch_start',
+                self._handle, _notifier_handle(notifier), payload)
+        return MigrationWatch(self._library, handle)
+
+    def lift_leftover_throttles(self, notifier=None):
+        """Lift the dirty-limits an earlier run left (blocking, bounded).
+
+        :returns: [{"instance_uuid", "result", "message"}]
+        """
+        with self._lock:
+            if not self._handle:
+                raise NativeError('internal', 'context is closed')
+            pointer = run_blocking(
+                self._library._lib.dr_throttles_lift_leftovers, self._handle,
+                _notifier_handle(notifier))
+        return self._library._result(pointer, 'dr_throttles_lift_leftovers')
+
     def close(self):
         with self._lock:
             handle, self._handle = self._handle, None
         if handle:
             self._library._lib.dr_context_close(handle)
+
+
+def _notifier_handle(notifier):
+    return None if notifier is None else notifier._handle
+
+
+class MigrationWatch(object):
+    """A running dr_migration_watch."""
+
+    def __init__(self, library, handle):
+        self._library = library
+        self._handle = handle
+        self._lock = threading.Lock()
+
+    def status(self):
+        """The plan, latest reading and throttle; hands over log lines."""
+        handle = self._handle
+        if not handle:
+            raise NativeError('invalid_request', 'the watch is stopped')
+        pointer = self._library._lib.dr_migration_watch_status(handle)
+        return self._library._result(pointer, 'dr_migration_watch_status')
+
+    def stop(self, result, timeout):
+        """Stop and lift every throttle (blocking, bounded).
+
+        :param result: "completed", "failed" or "aborted"
+        :returns: the report of dirtyring.h, or None when already stopped
+        """
+        with self._lock:
+            handle, self._handle = self._handle, None
+        if not handle:
+            return None
+        milliseconds = max(0, min(int(timeout * 1000), 600000))
+        pointer = run_blocking(self._library._lib.dr_migration_watch_stop,
+                               handle, result.encode('utf-8'), milliseconds)
+        return self._library._result(pointer, 'dr_migration_watch_stop')
 
 
 _NOTIFY_OK = '{"ok": {"messages": '

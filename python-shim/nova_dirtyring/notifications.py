@@ -130,6 +130,11 @@ class Publisher(object):
     def status(self):
         return self._notifier.status()
 
+    @property
+    def notifier(self):
+        """The :class:`native.Notifier`, for the library's notifications."""
+        return self._notifier
+
     def notify(self, request):
         """Queue one notification; never raises, never blocks."""
         try:

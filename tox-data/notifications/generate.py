@@ -91,16 +91,24 @@ CATALOGUE = [
      'LiveMigrationThrottlePayload', {
          'instance_uuid': INSTANCE, 'tenant_id': TENANT, 'user_id': USER,
          'host': HOST,
-         'limit_percent': 30, 'limit_megabytes_per_second': 70.0,
-         'reason': 'dirty rate above bandwidth',
-         'measurement': MEASUREMENT}),
+         'method': 'dirty-limit',
+         'reason': '256 MiB left in round 2, dirtying 100 MiB/s over 40 '
+                   'MiB/s: would not converge in the 1573.5 s left; '
+                   'dirty-limit 12 MiB/s on each of 2 vCPUs',
+         'vcpus': 2, 'dirty_limit_megabytes_per_second': 12.0,
+         'auto_converge_percent': None, 'elapsed_seconds': 26.5,
+         'remaining_megabytes': 256.0,
+         'dirty_rate_megabytes_per_second': 100.0,
+         'bandwidth_megabytes_per_second': 40.0,
+         'deadline_seconds': 1600.0}),
     ('throttle_end', 'instance.live_migration_throttle.end', 'INFO',
      'LiveMigrationThrottlePayload', {
          'instance_uuid': INSTANCE, 'tenant_id': TENANT, 'user_id': USER,
          'host': HOST,
-         'limit_percent': 30, 'limit_megabytes_per_second': 70.0,
-         'reason': 'migration completed',
-         'duration_seconds': 42.0, 'result': 'completed'}),
+         'method': 'dirty-limit', 'result': 'completed',
+         'duration_seconds': 42.0, 'removed': True,
+         'reason': 'dirty-limit lifted (cancel-vcpu-dirty-limit), or gone '
+                   'with the source QEMU'}),
     ('dirty_ring_fault', 'compute.dirty_ring.fault', 'ERROR',
      'DirtyRingFaultPayload', {
          'instance_uuid': INSTANCE, 'tenant_id': TENANT, 'user_id': USER,

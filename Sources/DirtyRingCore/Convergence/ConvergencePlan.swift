@@ -1,0 +1,124 @@
+/// How a migration will be made to converge, decided before it starts: the dirty-limit where
+/// the guest and host allow it, else the configured strategy.
+public struct ConvergencePlan: Codable, Equatable, Sendable {
+    /// QEMU's first version with `set-vcpu-dirty-limit`.
+    public static let dirtyLimitQEMU = Version(7, 1)
+    /// QEMU's auto-converge defaults (`cpu-throttle-initial`, `cpu-throttle-increment`).
+    public static let qemuAutoConvergeDefaults = AutoConvergeStart(initialPercent: 20, incrementPercent: 10)
+
+    /// The auto-converge throttle the migration starts with (libvirt's
+    /// `auto_converge.initial` and `auto_converge.increment` migration parameters).
+    public struct AutoConvergeStart: Codable, Equatable, Sendable {
+        public var initialPercent: Int
+        public var incrementPercent: Int
+
+        public init(initialPercent: Int, incrementPercent: Int) {
+            self.initialPercent = initialPercent
+            self.incrementPercent = incrementPercent
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case initialPercent = "initial_percent"
+            case incrementPercent = "increment_percent"
+        }
+    }
+
+    /// What the plan is made from.
+    public struct Inputs: Equatable, Sendable {
+        public var strategy: ConvergeStrategy
+        /// The guest's dirty ring, in entries; 0 for none.
+        public var ringSize: Int
+        public var selftest: RingSelftest.State
+        /// QEMU's version on this host; nil when unknown.
+        public var qemuVersion: Version?
+        /// Whether Nova's own flags already enable auto-converge.
+        public var novaAutoConverge: Bool
+        /// The pre-flight check's measured dirty rate and the bandwidth it assumed, in MiB/s.
+        public var expectedDirtyRate: Double?
+        public var expectedBandwidth: Double?
+
+        public init(
+            strategy: ConvergeStrategy, ringSize: Int, selftest: RingSelftest.State, qemuVersion: Version?,
+            novaAutoConverge: Bool = false, expectedDirtyRate: Double? = nil, expectedBandwidth: Double? = nil
+        ) {
+            self.strategy = strategy
+            self.ringSize = ringSize
+            self.selftest = selftest
+            self.qemuVersion = qemuVersion
+            self.novaAutoConverge = novaAutoConverge
+            self.expectedDirtyRate = expectedDirtyRate
+            self.expectedBandwidth = expectedBandwidth
+        }
+    }
+
+    /// The throttle the controller will use when the migration does not converge.
+    public var method: ThrottleMethod
+    /// Why the dirty-limit can or cannot be used, for the log.
+    public var reason: String
+    /// Set when the migration must start with auto-converge enabled (Nova did not enable it).
+    public var autoConverge: AutoConvergeStart?
+
+    public init(method: ThrottleMethod, reason: String, autoConverge: AutoConvergeStart?) {
+        self.method = method
+        self.reason = reason
+        self.autoConverge = autoConverge
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case method, reason
+        case autoConverge = "auto_converge"
+    }
+
+    /// Plans. The dirty-limit needs the ring, a passed self-test and QEMU 7.1; otherwise the
+    /// strategy decides. Auto-converge starts at the throttle that the linear model says halves
+    /// the pre-flight dirty rate relative to the link (at least QEMU's 20 %), or at QEMU's
+    /// defaults when there was no pre-flight measurement.
+    public static func make(_ inputs: Inputs) -> ConvergencePlan {
+        if let obstacle = dirtyLimitObstacle(inputs) {
+            let fallback = "dirty-limit not possible: \(obstacle)"
+            switch inputs.strategy {
+            case .autoConverge:
+                let start = inputs.novaAutoConverge ? nil : autoConvergeStart(inputs)
+                let note = inputs.novaAutoConverge
+                    ? "Nova's live_migration_permit_auto_converge already enables it"
+                    : "starts at \(start?.initialPercent ?? 0) %, +\(start?.incrementPercent ?? 0) % a step"
+                return ConvergencePlan(method: .autoConverge, reason: "\(fallback); auto-converge (\(note))",
+                                       autoConverge: start)
+            case .forceComplete:
+                return ConvergencePlan(
+                    method: .forceComplete, reason: "\(fallback); Nova's force-complete when it will not converge",
+                    autoConverge: nil)
+            case .dirtyLimitOnly:
+                return ConvergencePlan(method: .none, reason: "\(fallback); watched only (dirty-limit-only)",
+                                       autoConverge: nil)
+            }
+        }
+        return ConvergencePlan(
+            method: .dirtyLimit,
+            reason: "dirty-limit on the vCPUs when it will not converge (ring \(inputs.ringSize) entries, self-test passed)",
+            autoConverge: nil)
+    }
+
+    /// Why the dirty-limit cannot be used, or nil when it can.
+    static func dirtyLimitObstacle(_ inputs: Inputs) -> String? {
+        guard inputs.ringSize > 0 else { return "the guest has no dirty ring" }
+        guard let qemu = inputs.qemuVersion else { return "QEMU's version is unknown" }
+        guard qemu >= dirtyLimitQEMU else { return "QEMU \(qemu.description) is older than \(dirtyLimitQEMU.description)" }
+        switch inputs.selftest {
+        case .passed: return nil
+        case .failed: return "this host's dirty-ring self-test failed"
+        case .unknown: return "this host's dirty ring was never checked (dirtyring selftest)"
+        }
+    }
+
+    /// Throttle t with which a linear model brings rate x (1 - t) to half the link.
+    static func autoConvergeStart(_ inputs: Inputs) -> AutoConvergeStart {
+        let defaults = qemuAutoConvergeDefaults
+        guard let rate = inputs.expectedDirtyRate, let bandwidth = inputs.expectedBandwidth,
+              rate.isFinite, bandwidth.isFinite, rate > 0, bandwidth > 0
+        else { return defaults }
+        let needed = (100 * (1 - bandwidth / (2 * rate))).rounded(.up)
+        let initial = Int(min(99, max(Double(defaults.initialPercent), needed)))
+        return AutoConvergeStart(initialPercent: initial, incrementPercent: defaults.incrementPercent)
+    }
+}
