@@ -51,7 +51,7 @@ SAMPLE_KEYS = (
     'memory_total', 'memory_processed', 'memory_remaining',
     'memory_dirty_rate', 'memory_iteration', 'memory_bps',
     'memory_page_size', 'memory_normal', 'memory_constant',
-    'downtime', 'setup_time', 'type', 'operation')
+    'downtime', 'setup_time', 'type', 'operation', 'auto_converge_throttle')
 
 
 class Hosts(object):
@@ -91,15 +91,18 @@ def parse_info(text):
     return info
 
 
-def guest_xml(name, kernel, mb=64, rate=10, ring=None):
+def guest_xml(name, kernel, mb=64, rate=10, ring=None, memory=None):
     """The test guest's domain XML: scripts/guest's, with this kernel.
 
-    Memory mb + 64 MiB, one vCPU, diskless (-kernel), serial to a file.
+    Memory mb + 64 MiB (or memory MiB), one vCPU, diskless (-kernel),
+    serial to a file.
     """
     args = [str(GUEST), 'xml', name, '--mb', str(mb), '--rate', str(rate),
             '--kernel', kernel]
     if ring:
         args += ['--ring', str(ring)]
+    if memory:
+        args += ['--memory', str(memory)]
     return subprocess.run(args, check=True, capture_output=True, text=True,
                           stdin=subprocess.DEVNULL).stdout
 
