@@ -107,6 +107,8 @@ class PureTestCase(testtools.TestCase):
         self.assertIn('<cmdline>mb=32 rate=7</cmdline>', xml)
         self.assertIn("/var/log/libvirt/qemu/g1-serial.log", xml)
         self.assertNotIn('dirty-ring', xml)
+        self.assertIn("<memory unit='MiB'>1024</memory>", migrate.guest_xml(
+            'g1', '/k.elf', mb=256, rate=100, memory=1024))
         self.assertIn("<dirty-ring state='on' size='4096'/>",
                       migrate.guest_xml('g1', '/k.elf', ring=4096))
 
