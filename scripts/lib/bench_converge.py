@@ -575,7 +575,7 @@ def hosts_cmd(*args, timeout=180):
 
 
 def interrupt(signum, frame):
-    """SIGTERM as Ctrl-C: unwind through every cleanup."""
+    """SIGINT or SIGTERM: unwind through every cleanup."""
     raise KeyboardInterrupt('signal %d' % signum)
 
 
@@ -611,7 +611,10 @@ def main(argv=None):
     args = parse_args(argv)
     import libvirt
     libvirt.registerErrorHandler(lambda ctx, err: None, None)
-    signal.signal(signal.SIGTERM, interrupt)
+    # Also SIGINT: a shell starts background commands with it ignored,
+    # and Python then installs no KeyboardInterrupt for it.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, interrupt)
     known = {p.name: p for p in POLICIES}
     policies = []
     for name in args.policies.split(','):
