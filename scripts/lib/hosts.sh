@@ -21,7 +21,10 @@
 #
 # Functions: dr_hosts_up, dr_hosts_down [--purge], dr_hosts_status, dr_host_uri NAME,
 #   dr_host_peer_uri NAME, dr_host_info NAME, dr_host_exec NAME CMD...
-# Tunables: DR_HOSTS_TIMEOUT (s, default 90: the first capabilities probe of a cold cache ~10 s).
+# Tunables: DR_HOSTS_TIMEOUT (s, default 90: the first capabilities probe of a cold cache ~10 s),
+#   DR_HOSTS_LOG_FILTERS (libvirtd log_filters, e.g. "1:qemu.qemu_monitor 1:qemu.qemu_migration
+#   1:qemu.qemu_domainjob": a debug trail of the monitor and the migration job in libvirtd.log;
+#   default none, warnings and errors only).
 
 # shellcheck source=common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -95,6 +98,7 @@ dr_hosts_write_config() { # NAME
     # between two hosts with the same host UUID).
     [[ -s "$state/host_uuid" ]] || cat /proc/sys/kernel/random/uuid > "$state/host_uuid"
     uuid="$(cat "$state/host_uuid")"
+    local level=3; [[ -z "${DR_HOSTS_LOG_FILTERS:-}" ]] || level=1
     cat > "$state/etc/libvirtd.conf" <<EOF
 # dirtyring test host $h (scripts/hosts). TEST ONLY: unauthenticated TCP on a private veth link.
 listen_tls = 0
@@ -107,7 +111,8 @@ auth_unix_rw = "none"
 unix_sock_rw_perms = "0700"
 unix_sock_ro_perms = "0700"
 host_uuid = "$uuid"
-log_outputs = "3:file:/var/log/libvirt/libvirtd.log"
+log_outputs = "$level:file:/var/log/libvirt/libvirtd.log"
+log_filters = "${DR_HOSTS_LOG_FILTERS:-}"
 EOF
     cat > "$state/etc/qemu.conf" <<EOF
 # dirtyring test host $h (scripts/hosts). TEST ONLY.

@@ -14,7 +14,8 @@ Library use (tests, benchmarks): Hosts, guest_xml, start_guest,
 migrate, summarize. Command line:
 
     scripts/lib/migrate.py [--mb 64] [--rate 10] [--bandwidth 100]
-        [--timeout 60] [--ring N] [--name NAME] [--keep] [--json]
+        [--timeout 60] [--abort-grace 60] [--call-timeout 30] [--ring N]
+        [--name NAME] [--keep] [--json] [--existing]
 
 boots NAME on src, migrates it to dst and prints the job statistics while it
 runs and the result (completed or aborted, seconds, downtime, bytes). The
@@ -22,6 +23,7 @@ hosts must be up (scripts/hosts up). Needs libvirt-python.
 """
 
 import argparse
+import faulthandler
 import json
 import os
 import pathlib
@@ -49,7 +51,7 @@ SAMPLE_KEYS = (
     'memory_total', 'memory_processed', 'memory_remaining',
     'memory_dirty_rate', 'memory_iteration', 'memory_bps',
     'memory_page_size', 'memory_normal', 'memory_constant',
-    'downtime', 'setup_time', 'type', 'operation')
+    'downtime', 'setup_time', 'type', 'operation', 'auto_converge_throttle')
 
 
 class Hosts(object):
@@ -89,15 +91,18 @@ def parse_info(text):
     return info
 
 
-def guest_xml(name, kernel, mb=64, rate=10, ring=None):
+def guest_xml(name, kernel, mb=64, rate=10, ring=None, memory=None):
     """The test guest's domain XML: scripts/guest's, with this kernel.
 
-    Memory mb + 64 MiB, one vCPU, diskless (-kernel), serial to a file.
+    Memory mb + 64 MiB (or memory MiB), one vCPU, diskless (-kernel),
+    serial to a file.
     """
     args = [str(GUEST), 'xml', name, '--mb', str(mb), '--rate', str(rate),
             '--kernel', kernel]
     if ring:
         args += ['--ring', str(ring)]
+    if memory:
+        args += ['--memory', str(memory)]
     return subprocess.run(args, check=True, capture_output=True, text=True,
                           stdin=subprocess.DEVNULL).stdout
 
@@ -222,61 +227,139 @@ def native_threading():
     return threading
 
 
+class CallTimeout(Exception):
+    """A libvirt call did not return within its bound."""
+
+
+def bounded_call(func, seconds, what):
+    """Return func(), run in an OS thread, or raise CallTimeout.
+
+    A libvirt call cannot be interrupted: after a CallTimeout the thread is
+    left behind (a daemon) and the caller must stop using that connection.
+    Exceptions of func are raised here.
+    """
+    box = {}
+
+    def run():
+        try:
+            box['value'] = func()
+        except BaseException as e:  # handed to the caller
+            box['error'] = e
+
+    worker = native_threading().Thread(target=run, name=what, daemon=True)
+    worker.start()
+    worker.join(seconds)
+    if worker.is_alive():
+        raise CallTimeout('%s did not return within %ss' % (what, seconds))
+    if 'error' in box:
+        raise box['error']
+    return box.get('value')
+
+
 def migrate(dom, dest_uri, bandwidth, migrate_uri=None, timeout=None,
             poll=0.5, flags=NOVA_FLAGS, on_sample=None, extra_params=None,
-            abort_grace=60):
+            abort_grace=60, source_uri=None, call_timeout=30,
+            abort_retry=5):
     """Migrate dom (a domain of the source's connection) peer to peer.
 
     bandwidth: MiB/s (VIR_MIGRATE_PARAM_BANDWIDTH). timeout: seconds after
-    which the job is aborted (abortJob), None for no limit. Returns a dict:
-    completed (bool), aborted (bool), error (str or None), seconds (wall),
-    samples (job stats every `poll` s), last (the last sample).
+    which the job is aborted (abortJob), None for no limit. on_sample(s) is
+    called with each sample; when it returns 'abort' the job is aborted.
+
+    migrateToURI3 blocks for the whole job, so it runs in a thread, on a
+    connection of its own to source_uri (default: dom's connection's URI);
+    this thread alone uses dom's connection (jobStats, abortJob). Two
+    threads must not share a connection here: libvirt 9.0's client loses
+    the wake-up of a thread that queues a call while the thread driving the
+    socket (the one in migrateToURI3) is between two polls
+    (virNetClientIO's g_main_loop_quit comes before its g_main_loop_run,
+    which then polls for input only), and during a migration that does not
+    converge nothing arrives on that socket: the call is never sent. That
+    hung the abort in 2 of 6 CI runs (scripts/README.md).
+
+    Every wait is bounded: each monitoring call by call_timeout, the abort
+    is repeated every abort_retry s while the job still runs, and abort_grace
+    s after the first abort the function returns with an error even if
+    migrateToURI3 has not. Returns a dict: completed (bool), aborted (bool,
+    an abort was accepted), abort_calls, error (str or None), hung (a call
+    did not return), seconds (wall), samples (job stats every `poll` s),
+    last (the last sample with data).
     """
     import libvirt
     xml = dom.XMLDesc(libvirt.VIR_DOMAIN_XML_MIGRATABLE)
     params = migration_params(xml, bandwidth, migrate_uri)
     params.update(extra_params or {})
     outcome = {'error': None}
+    mig_conn = libvirt.open(source_uri or dom.connect().getURI())
+    mig_dom = mig_conn.lookupByUUIDString(dom.UUIDString())
 
     def run():
         try:
-            dom.migrateToURI3(dest_uri, params, flags)
+            mig_dom.migrateToURI3(dest_uri, params, flags)
         except libvirt.libvirtError as e:
             outcome['error'] = str(e)
+        finally:
+            try:
+                mig_conn.close()
+            except libvirt.libvirtError:
+                pass
 
     t0 = time.monotonic()
     worker = native_threading().Thread(
         target=run, name='migrateToURI3', daemon=True)
     worker.start()
-    samples, aborted, aborted_at = [], False, None
+    samples, aborted, aborted_at, abort_calls, last_abort = (
+        [], False, None, 0, None)
+    notes, hung = [], False
     while worker.is_alive():
         worker.join(poll)
         if not worker.is_alive():
             break
         try:
-            stats = dom.jobStats()
+            stats = bounded_call(dom.jobStats, call_timeout, 'jobStats')
         except libvirt.libvirtError:
             continue  # the domain is going away at the end
+        except CallTimeout as e:
+            notes.append(str(e))
+            hung = True
+            break
+        action = None
         if stats.get('type', 0) != libvirt.VIR_DOMAIN_JOB_NONE:
             s = sample(stats, t0)
             samples.append(s)
             if on_sample:
-                on_sample(s)
+                action = on_sample(s)
         now = time.monotonic()
-        if timeout is not None and not aborted and now - t0 >= timeout:
+        want_abort = action == 'abort' or (
+            timeout is not None and now - t0 >= timeout)
+        if want_abort and (last_abort is None or
+                           now - last_abort >= abort_retry):
+            last_abort = now
+            abort_calls += 1
             try:
-                dom.abortJob()
-                aborted, aborted_at = True, now
+                bounded_call(dom.abortJob, call_timeout, 'abortJob')
+                if not aborted:
+                    aborted, aborted_at = True, now
             except libvirt.libvirtError as e:
-                outcome['error'] = 'abortJob: %s' % e
+                # e.g. no job yet, or it ended meanwhile: tried again
+                # abort_retry s later while the migration still runs.
+                notes.append('abortJob: %s' % e)
+            except CallTimeout as e:
+                notes.append(str(e))
+                hung = True
+                break
         if aborted and now - aborted_at > abort_grace:
-            outcome['error'] = ('migrateToURI3 still running %ss after '
-                                'abortJob' % abort_grace)
+            notes.append('migrateToURI3 still running %ss after abortJob'
+                         % abort_grace)
             break
     seconds = time.monotonic() - t0
-    return {'completed': (outcome['error'] is None and not aborted
-                          and not worker.is_alive()),
-            'aborted': aborted, 'error': outcome['error'],
+    running = worker.is_alive()
+    error = outcome['error']
+    if running:
+        error = '; '.join(notes) or 'migrateToURI3 still running'
+    return {'completed': outcome['error'] is None and not running,
+            'aborted': aborted, 'abort_calls': abort_calls,
+            'error': error, 'notes': notes, 'hung': hung,
             'seconds': round(seconds, 3), 'samples': samples,
             'last': last_with_data(samples)}
 
@@ -361,6 +444,10 @@ def main(argv=None):
                    help='boot with the dirty ring of this many entries')
     p.add_argument('--timeout', type=float, default=60,
                    help='abort the migration after this many seconds')
+    p.add_argument('--abort-grace', type=float, default=60,
+                   help='give up this many seconds after the first abort')
+    p.add_argument('--call-timeout', type=float, default=30,
+                   help='bound of each jobStats/abortJob call (seconds)')
     p.add_argument('--keep', action='store_true',
                    help='leave the guest running where it ends up')
     p.add_argument('--json', action='store_true')
@@ -378,12 +465,22 @@ def main(argv=None):
     src_conn = libvirt.open(hosts.info('src')['uri'])
     dst_conn = libvirt.open(hosts.info('dst')['uri'])
     if args.existing:
+        # The process's own bound: migrate() bounds every wait, and should
+        # it still not return, the stacks of all threads go to stderr
+        # (the caller's evidence) and the process exits (code 1).
+        faulthandler.dump_traceback_later(
+            args.timeout + args.abort_grace + 2 * args.call_timeout + 30,
+            exit=True)
         result = migrate(
             src_conn.lookupByName(args.name), hosts.info('dst')['peer_uri'],
             args.bandwidth, migrate_uri=hosts.info('dst')['migrate_uri'],
-            timeout=args.timeout)
-        print(json.dumps(result, sort_keys=True))
-        return 0
+            timeout=args.timeout, source_uri=hosts.info('src')['uri'],
+            abort_grace=args.abort_grace, call_timeout=args.call_timeout)
+        print(json.dumps(result, sort_keys=True), flush=True)
+        sys.stderr.flush()
+        # No interpreter shutdown: a libvirt call still blocked in a thread
+        # (result['error'] says which) must not hold the exit.
+        os._exit(0)
     kernel = install_kernel(hosts)
     xml = guest_xml(args.name, kernel, args.mb, args.rate, args.ring)
     t0 = time.monotonic()
@@ -394,7 +491,8 @@ def main(argv=None):
         result = migrate(
             dom, hosts.info('dst')['peer_uri'], args.bandwidth,
             migrate_uri=hosts.info('dst')['migrate_uri'],
-            timeout=args.timeout,
+            timeout=args.timeout, source_uri=hosts.info('src')['uri'],
+            abort_grace=args.abort_grace, call_timeout=args.call_timeout,
             on_sample=None if args.json else (
                 lambda s: print(format_sample(s), file=sys.stderr)))
         done = {}

@@ -107,8 +107,21 @@ class PureTestCase(testtools.TestCase):
         self.assertIn('<cmdline>mb=32 rate=7</cmdline>', xml)
         self.assertIn("/var/log/libvirt/qemu/g1-serial.log", xml)
         self.assertNotIn('dirty-ring', xml)
+        self.assertIn("<memory unit='MiB'>1024</memory>", migrate.guest_xml(
+            'g1', '/k.elf', mb=256, rate=100, memory=1024))
         self.assertIn("<dirty-ring state='on' size='4096'/>",
                       migrate.guest_xml('g1', '/k.elf', ring=4096))
+
+    def test_bounded_call(self):
+        import threading
+        self.assertEqual(3, migrate.bounded_call(lambda: 3, 5, 'three'))
+        self.assertRaises(ZeroDivisionError, migrate.bounded_call,
+                          lambda: 1 / 0, 5, 'div')
+        release = threading.Event()
+        self.addCleanup(release.set)
+        e = self.assertRaises(migrate.CallTimeout, migrate.bounded_call,
+                              release.wait, 0.2, 'stuck')
+        self.assertIn('stuck did not return within 0.2s', str(e))
 
     def test_summarize_prefers_completed_stats(self):
         result = {'completed': True, 'aborted': False, 'error': None,
@@ -163,22 +176,61 @@ class TwoHostsTestCase(testtools.TestCase):
         dom = conn.lookupByName(self.name)
         return dom.state()[0] == self.libvirt.VIR_DOMAIN_RUNNING
 
-    def _migrate(self, bandwidth, timeout):
+    def _migrate(self, bandwidth, timeout, abort_grace=40, call_timeout=20):
         """migrate.migrate() of the guest, run by migrate.py --existing.
 
         In a process of its own: in this test process other tests may have
         monkey-patched threading (eventlet) and registered libvirt event
         handling, under which the blocking migrateToURI3 hung.
+
+        Every wait is bounded: migrate.py bounds each libvirt call, gives
+        up abort_grace s after its first abort, and exits with every
+        thread's stack (faulthandler) past its own deadline; this waits
+        30 s more. A failure carries that stack, domjobinfo on src and the
+        tail of src's libvirtd log.
         """
-        result = subprocess.run(
-            [sys.executable, str(MIGRATE_PY), '--existing', '--name',
-             self.name, '--bandwidth', str(bandwidth), '--timeout',
-             str(timeout)], capture_output=True, text=True,
-            timeout=timeout + 150, stdin=subprocess.DEVNULL)
+        bound = timeout + abort_grace + 2 * call_timeout + 30 + 30
+        cmd = [sys.executable, str(MIGRATE_PY), '--existing', '--name',
+               self.name, '--bandwidth', str(bandwidth), '--timeout',
+               str(timeout), '--abort-grace', str(abort_grace),
+               '--call-timeout', str(call_timeout)]
+        try:
+            result = subprocess.run(
+                cmd, capture_output=True, text=True, timeout=bound,
+                stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired as e:
+            self.fail('migrate.py --existing did not end within %ss\n%s'
+                      % (bound, self._evidence(e.stderr)))
         if result.returncode != 0:
-            self.fail('migrate.py --existing failed (rc=%d): %s'
-                      % (result.returncode, result.stderr[-2000:]))
-        return json.loads(result.stdout)
+            self.fail('migrate.py --existing failed (rc=%d)\n%s'
+                      % (result.returncode, self._evidence(result.stderr)))
+        out = json.loads(result.stdout)
+        if out['hung'] or out['error'] and 'still running' in out['error']:
+            self.fail('migration not ended: %s (%d abort calls)\n%s' % (
+                out['error'], out['abort_calls'],
+                self._evidence(result.stderr)))
+        return out
+
+    def _evidence(self, stderr):
+        """What to look at when a migration did not end."""
+        if isinstance(stderr, bytes):
+            stderr = stderr.decode('utf-8', 'replace')
+        parts = ['--- migrate.py stderr (tail) ---', (stderr or '')[-4000:]]
+        try:
+            parts += ['--- domjobinfo on src ---', subprocess.run(
+                [HOSTS, 'virsh', 'src', 'domjobinfo', self.name],
+                capture_output=True, text=True, timeout=20,
+                stdin=subprocess.DEVNULL).stdout]
+        except subprocess.TimeoutExpired:
+            parts.append('(virsh domjobinfo did not answer in 20 s)')
+        log = self.hosts.info('src')['libvirtd_log']
+        try:
+            with open(log, errors='replace') as f:
+                parts += ['--- %s (tail) ---' % log,
+                          ''.join(f.readlines()[-30:])]
+        except OSError as e:
+            parts.append('(%s: %s)' % (log, e))
+        return '\n'.join(parts)
 
     def _progresses(self, host, timeout=20):
         """The guest's serial log on `host` reports a later second."""
@@ -214,11 +266,6 @@ class TwoHostsTestCase(testtools.TestCase):
         t, achieved = self._progresses('dst')
         self.assertGreater(achieved, 0)
 
-    @testtools.skip(
-        'hangs intermittently on this nested-KVM machine (2 of 6 clean CI '
-        'runs): with the guest dirtying 2.5x the capped link, migrate.py\'s '
-        'jobStats/abortJob/migrateToURI3 did not return within 160 s; '
-        'run it by hand while this is investigated (issue 5)')
     def test_does_not_converge_when_dirtier_than_link(self):
         # 32 MiB rewritten at 20 MiB/s over a link capped at 8 MiB/s:
         # each round takes ~4 s, and by then the whole set is dirty again.
@@ -227,6 +274,9 @@ class TwoHostsTestCase(testtools.TestCase):
         result = self._migrate(bandwidth=bandwidth, timeout=12)
         self.assertFalse(result['completed'], result)
         self.assertTrue(result['aborted'], result)
+        # The error is libvirt's "canceled by client", or, when the
+        # destination QEMU saw the cancelled stream first, its load error.
+        self.assertTrue(result['error'], result)
         # Every round after the first starts again with more dirty memory
         # than a second of the link carries (QEMU's default downtime limit
         # is 300 ms).
