@@ -48,11 +48,9 @@ import fcntl
 import json
 import os
 import pathlib
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 import types
 
@@ -216,77 +214,61 @@ class NovaMonitor(Policy):
 
 
 class DirtyRing(NovaMonitor):
-    """Nova's monitor plus our controller (ConvergenceRun)."""
+    """Nova's monitor plus our controller (migrate.Controller)."""
 
     def __init__(self, name, strategy):
         super().__init__(name, auto_converge=False)
         self.strategy = strategy
         self.describe = ('Nova 34 monitor + nova_dirtyring ConvergenceRun, '
                          'converge_strategy %s' % strategy)
-        self.convergence = None
-        self.context = None
+        self.controller = None
         self.paused = None       # seconds into the migration, when paused
-        self.state_dir = None
 
     def start(self, run, flags, params):
         flags, params = super().start(run, flags, params)
-        from nova_dirtyring import convergence
-        from nova_dirtyring import native
         conf = nova_conf(run.args.nova_time_scale)
-        library = native.Library(run.args.library)
-        self.state_dir = tempfile.mkdtemp(prefix='dr-bench-converge-')
-        self.context = library.open_context(
-            {'libvirt_uri': run.hosts.info('src')['uri'],
-             'timeout_seconds': 10, 'state_dir': self.state_dir}, None)
-        request = dirtyring_request(run, conf, self.context, self.strategy)
+        self.paused = None
+        self.controller = migrate.Controller(
+            run.args.library, run.hosts.info('src')['uri'], run.dom,
+            on_event=lambda text: self._event(run, text))
+        request = self.controller.start(
+            self.strategy, run.args.bandwidth,
+            downtime_ms=conf.libvirt.live_migration_downtime,
+            completion_timeout=conf.libvirt.live_migration_completion_timeout,
+            expected=self.controller.preflight_rate())
         run.event('dirtyring request: %s' % json.dumps(request,
                                                        sort_keys=True))
-        self.convergence = convergence.ConvergenceRun(
-            library, self.context, request,
-            force_complete=lambda: self._force_complete(run))
-        self.convergence.start()
-        plan = self.convergence.plan
-        run.event('dirtyring plan: %s' % json.dumps(plan, sort_keys=True))
-        return self.convergence.migration_additions(flags, params)
+        run.event('dirtyring plan: %s' % json.dumps(self.controller.plan,
+                                                    sort_keys=True))
+        return self.controller.additions(flags, params)
 
-    def _force_complete(self, run):
-        """What Nova's force-complete does without post-copy: pause."""
-        run.event('dirtyring asks for force-complete: guest paused')
-        self.guest.pause()
-        self.paused = time.monotonic() - run.t0
+    def _event(self, run, text):
+        if run.t0 is not None and text.startswith('force-complete asked'):
+            self.paused = time.monotonic() - run.t0
+        if run.t0 is not None:
+            run.event('dirtyring: %s' % text)
 
     def on_sample(self, run, sample):
-        status = self.convergence.poll() or {}
-        for line in status.get('log') or ():
-            run.event('dirtyring: %s' % line.get('message'))
+        self.controller.poll()
         return super().on_sample(run, sample)
 
     def finish(self, run, result):
-        report = self.convergence.finish(result)
-        self.convergence = None
+        report = self.controller.finish(result)
         extra = {'dirtyring_report': report, 'paused_at': self.paused}
-        if self.paused is not None and result != 'completed':
-            # Nova's run_recover_tasks: resume the guest left on the source.
-            resume(run.src, run.name, run)
-        elif self.paused is not None:
+        if self.paused is not None and result == 'completed':
             # Paused from then until the end, plus the switch-over.
             extra['paused_ms'] = int(1000 * (run.seconds - self.paused))
             resume(run.dst, run.name, run)  # libvirt resumes it; checked
         return extra
 
     def cleanup(self, run):
-        if self.convergence is not None:
+        if self.controller is not None:
             try:
-                self.convergence.finish('aborted')
+                self.controller.finish('aborted')
             except Exception as e:
                 print('dirtyring finish: %s' % e, file=sys.stderr)
-            self.convergence = None
-        if self.context is not None:
-            self.context.close()
-            self.context = None
-        if self.state_dir:
-            shutil.rmtree(self.state_dir, ignore_errors=True)
-            self.state_dir = None
+            self.controller.close()
+            self.controller = None
 
 
 POLICIES = (
@@ -324,46 +306,6 @@ def nova_timeout(args):
     conf = nova_conf(args.nova_time_scale)
     return int(conf.libvirt.live_migration_completion_timeout *
                max(2.0, args.memory / 1024.))
-
-
-def dirtyring_request(run, conf, context, strategy):
-    """The dr_migration_watch_start document, as our driver sends it.
-
-    As LibvirtDriver._dr_convergence_request builds it, with the bench's
-    link as Nova's live_migration_bandwidth; the expected dirty rate is a
-    real pre-flight reading (1 s, mode auto), as the driver's pre-flight
-    check takes it.
-    """
-    args = run.args
-    request = {
-        'instance': {'uuid': run.dom.UUIDString(), 'tenant_id': 'bench',
-                     'user_id': 'bench'},
-        'strategy': strategy,
-        'ring_size': 0,
-        'libvirt': {
-            'live_migration_bandwidth': args.bandwidth,
-            'live_migration_downtime': conf.libvirt.live_migration_downtime,
-            'live_migration_completion_timeout':
-                conf.libvirt.live_migration_completion_timeout,
-        },
-        'nova_auto_converge': False,
-        'assumed_bandwidth_megabytes_per_second': args.bandwidth,
-        'no_timeout_deadline_seconds': 600,
-        'poll_seconds': 0.5,
-    }
-    try:
-        reading = context.measure([run.dom.UUIDString()], 1, 'auto')[0]
-    except Exception as e:
-        reading = e
-    if isinstance(reading, dict) and reading.get('megabytes_per_second'):
-        request['expected'] = {
-            'dirty_rate_megabytes_per_second':
-                reading['megabytes_per_second'],
-            'bandwidth_megabytes_per_second': args.bandwidth}
-    else:
-        print('    pre-flight reading unavailable: %s' % (reading,),
-              flush=True)
-    return request
 
 
 def resume(conn, name, run):

@@ -27,8 +27,10 @@ import faulthandler
 import json
 import os
 import pathlib
+import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -433,6 +435,113 @@ def format_sample(s):
                 m('memory_bps')))
 
 
+class Controller(object):
+    """Our convergence controller on one migration, as the driver runs it.
+
+    nova_dirtyring's ConvergenceRun over libdirtyring.so (library), on its
+    own libvirt connection to the source (source_uri) with a state
+    directory of its own. Force-complete does what Nova's does without
+    post-copy: it pauses the guest (Nova resumes it if the migration
+    fails: see finish). Call start before the migration.
+    """
+
+    def __init__(self, library, source_uri, dom, on_event=None):
+        from nova_dirtyring import native
+        self.dom = dom
+        self.paused = False
+        self.run = None
+        self.on_event = on_event or (lambda text: None)
+        self.state_dir = tempfile.mkdtemp(prefix='dr-converge-')
+        self.library = native.Library(library)
+        self.context = self.library.open_context(
+            {'libvirt_uri': source_uri, 'timeout_seconds': 10,
+             'state_dir': self.state_dir}, None)
+
+    def preflight_rate(self):
+        """A 1 s dirty-rate reading (mode auto); None when it fails.
+
+        As the driver's pre-flight check takes it.
+        """
+        reading = self.context.measure([self.dom.UUIDString()], 1, 'auto')[0]
+        if isinstance(reading, dict):
+            return reading.get('megabytes_per_second')
+        self.on_event('pre-flight reading unavailable: %s' % reading)
+        return None
+
+    def start(self, strategy, bandwidth, downtime_ms=500,
+              completion_timeout=800, expected=None):
+        """Start the watch; returns its request.
+
+        The request is the driver's (LibvirtDriver._dr_convergence_request)
+        with this link as Nova's live_migration_bandwidth.
+        """
+        from nova_dirtyring import convergence
+        request = {
+            'instance': {'uuid': self.dom.UUIDString(), 'tenant_id': 'test',
+                         'user_id': 'test'},
+            'strategy': strategy,
+            'ring_size': 0,
+            'libvirt': {'live_migration_bandwidth': bandwidth,
+                        'live_migration_downtime': downtime_ms,
+                        'live_migration_completion_timeout':
+                            completion_timeout},
+            'nova_auto_converge': False,
+            'assumed_bandwidth_megabytes_per_second': bandwidth,
+            'no_timeout_deadline_seconds': 600,
+            'poll_seconds': 0.5,
+        }
+        if expected:
+            request['expected'] = {
+                'dirty_rate_megabytes_per_second': expected,
+                'bandwidth_megabytes_per_second': bandwidth}
+        self.run = convergence.ConvergenceRun(
+            self.library, self.context, request, self._force_complete)
+        self.run.start()
+        return request
+
+    @property
+    def plan(self):
+        return self.run.plan
+
+    def additions(self, flags, params):
+        return self.run.migration_additions(flags, params)
+
+    def _force_complete(self):
+        self.on_event('force-complete asked: guest paused')
+        self.dom.suspend()
+        self.paused = True
+
+    def poll(self):
+        """The library's status; its log lines go to on_event."""
+        status = self.run.poll() or {}
+        for line in status.get('log') or ():
+            self.on_event(line.get('message'))
+        return status
+
+    def finish(self, result):
+        """Lift every throttle; resume a guest paused on a failed run."""
+        if self.paused and result != 'completed':
+            import libvirt
+            try:
+                if self.dom.state()[0] == libvirt.VIR_DOMAIN_PAUSED:
+                    self.dom.resume()
+                    self.on_event('guest resumed on the source')
+            except libvirt.libvirtError as e:
+                self.on_event('resume failed: %s' % e)
+        return self.run.finish(result) if self.run else None
+
+    def close(self):
+        self.context.close()
+        shutil.rmtree(self.state_dir, ignore_errors=True)
+
+
+def outcome(result):
+    """completed, aborted or failed, as the controller is told."""
+    if result['completed']:
+        return 'completed'
+    return 'aborted' if result['aborted'] else 'failed'
+
+
 def main(argv=None):
     import libvirt
     p = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
@@ -451,6 +560,15 @@ def main(argv=None):
     p.add_argument('--keep', action='store_true',
                    help='leave the guest running where it ends up')
     p.add_argument('--json', action='store_true')
+    p.add_argument('--converge', default=None,
+                   choices=('auto-converge', 'force-complete'),
+                   help='with --existing: under our convergence controller '
+                   'with this converge_strategy (--library)')
+    p.add_argument('--library', default=os.environ.get(
+        'DIRTYRING_LIBRARY', str(SCRIPTS.parent / '.build/debug/'
+                                 'libdirtyring.so')))
+    p.add_argument('--expected-rate', type=float, default=None,
+                   help='with --converge: the pre-flight dirty rate, MiB/s')
     p.add_argument('--existing', action='store_true',
                    help='migrate the running domain --name on src (no boot, '
                    'kept where it ends up) and print migrate()\'s result as '
@@ -471,11 +589,29 @@ def main(argv=None):
         faulthandler.dump_traceback_later(
             args.timeout + args.abort_grace + 2 * args.call_timeout + 30,
             exit=True)
+        dom = src_conn.lookupByName(args.name)
+        flags, params, controller, events = NOVA_FLAGS, {}, None, []
+        if args.converge:
+            controller = Controller(args.library, hosts.info('src')['uri'],
+                                    dom, on_event=events.append)
+            controller.start(args.converge, args.bandwidth,
+                             expected=args.expected_rate)
+            flags, params = controller.additions(flags, params)
         result = migrate(
-            src_conn.lookupByName(args.name), hosts.info('dst')['peer_uri'],
+            dom, hosts.info('dst')['peer_uri'],
             args.bandwidth, migrate_uri=hosts.info('dst')['migrate_uri'],
             timeout=args.timeout, source_uri=hosts.info('src')['uri'],
-            abort_grace=args.abort_grace, call_timeout=args.call_timeout)
+            abort_grace=args.abort_grace, call_timeout=args.call_timeout,
+            flags=flags, extra_params=params,
+            on_sample=controller and (
+                lambda sample: controller.poll() and None))
+        if controller is not None:
+            result['converge'] = {
+                'plan': controller.plan, 'flags': flags, 'params': params,
+                'paused': controller.paused,
+                'report': controller.finish(outcome(result)),
+                'events': events}
+            controller.close()
         print(json.dumps(result, sort_keys=True), flush=True)
         sys.stderr.flush()
         # No interpreter shutdown: a libvirt call still blocked in a thread
