@@ -445,7 +445,13 @@ class Controller(object):
     fails: see finish). Call start before the migration.
     """
 
-    def __init__(self, library, source_uri, dom, on_event=None):
+    def __init__(self, library, source_uri, dom, on_event=None,
+                 notify=None):
+        """Open the library's context (and notifier) on the source.
+
+        notify: (transport_url, control_exchange, topic) to send the
+        throttle notifications to, unversioned, or None.
+        """
         from nova_dirtyring import native
         self.dom = dom
         self.paused = False
@@ -456,6 +462,20 @@ class Controller(object):
         self.context = self.library.open_context(
             {'libvirt_uri': source_uri, 'timeout_seconds': 10,
              'state_dir': self.state_dir}, None)
+        self.notifier = None
+        if notify:
+            url, exchange, topic = notify
+            self.notifier = self.library.open_notifier({
+                'host': 'src',
+                'notifications': {
+                    'driver': ['messagingv2'], 'topics': [topic],
+                    'retry': -1, 'notification_format': 'unversioned',
+                    'versioned_notifications_topics': [],
+                    'control_exchange': exchange, 'transport_url': url},
+                'rabbit': {},
+                'spool_dir': os.path.join(self.state_dir, 'spool'),
+                'spool_max_bytes': 16 << 20,
+                'connection_name': 'migrate.py:%d' % os.getpid()})
 
     def preflight_rate(self):
         """A 1 s dirty-rate reading (mode auto); None when it fails.
@@ -495,7 +515,8 @@ class Controller(object):
                 'dirty_rate_megabytes_per_second': expected,
                 'bandwidth_megabytes_per_second': bandwidth}
         self.run = convergence.ConvergenceRun(
-            self.library, self.context, request, self._force_complete)
+            self.library, self.context, request, self._force_complete,
+            notifier=self.notifier)
         self.run.start()
         return request
 
@@ -531,6 +552,9 @@ class Controller(object):
         return self.run.finish(result) if self.run else None
 
     def close(self):
+        """Close; the notifier first waits (10 s at most) for confirms."""
+        if self.notifier is not None:
+            self.notifier.close(10)
         self.context.close()
         shutil.rmtree(self.state_dir, ignore_errors=True)
 
@@ -567,6 +591,10 @@ def main(argv=None):
     p.add_argument('--library', default=os.environ.get(
         'DIRTYRING_LIBRARY', str(SCRIPTS.parent / '.build/debug/'
                                  'libdirtyring.so')))
+    p.add_argument('--notify', nargs=3, default=None,
+                   metavar=('TRANSPORT_URL', 'EXCHANGE', 'TOPIC'),
+                   help='with --converge: send the throttle notifications '
+                   '(unversioned) there')
     p.add_argument('--expected-rate', type=float, default=None,
                    help='with --converge: the pre-flight dirty rate, MiB/s')
     p.add_argument('--existing', action='store_true',
@@ -593,7 +621,8 @@ def main(argv=None):
         flags, params, controller, events = NOVA_FLAGS, {}, None, []
         if args.converge:
             controller = Controller(args.library, hosts.info('src')['uri'],
-                                    dom, on_event=events.append)
+                                    dom, on_event=events.append,
+                                    notify=args.notify)
             controller.start(args.converge, args.bandwidth,
                              expected=args.expected_rate)
             flags, params = controller.additions(flags, params)

@@ -32,6 +32,7 @@ import subprocess
 import sys
 from unittest import mock
 
+import kombu
 import testtools
 
 from nova_dirtyring.tests import dr_fixtures
@@ -160,6 +161,7 @@ class TwoHostsBase(testtools.TestCase):
             self.src, migrate.guest_xml(self.name, self.kernel, mb, rate),
             self.hosts.serial_log('src', self.name))
         self.addCleanup(self._remove_everywhere)
+        self.src_uuid = dom.UUIDString()
         return dom
 
     def _remove_everywhere(self):
@@ -177,7 +179,7 @@ class TwoHostsBase(testtools.TestCase):
         return dom.state()[0] == self.libvirt.VIR_DOMAIN_RUNNING
 
     def _migrate(self, bandwidth, timeout, abort_grace=40, call_timeout=20,
-                 converge=None, expected_rate=None):
+                 converge=None, expected_rate=None, notify=None):
         """migrate.migrate() of the guest, run by migrate.py --existing.
 
         With converge (a converge_strategy), under our controller
@@ -204,6 +206,8 @@ class TwoHostsBase(testtools.TestCase):
                     '--library', dr_fixtures.library_path()]
         if expected_rate:
             cmd += ['--expected-rate', str(expected_rate)]
+        if notify:
+            cmd += ['--notify', *notify]
         try:
             result = subprocess.run(
                 cmd, capture_output=True, text=True, timeout=bound,
@@ -325,10 +329,27 @@ class ControllerTwoHostsTestCase(TwoHostsBase):
         t, achieved = self._progresses(host, timeout=30)
         self.assertGreaterEqual(achieved, 0.9 * self.RATE, (host, t))
 
+    def _throttle_notifications(self, exchange, topic):
+        """What oslo's publisher queued for topic on the test broker."""
+        queue = '%s.info' % topic
+        self.addCleanup(dr_fixtures.delete_broker_objects, [queue], exchange)
+        out = []
+        with kombu.Connection(dr_fixtures.amqp_url()) as connection:
+            channel = connection.channel()
+            while True:
+                message = channel.basic_get(queue, no_ack=True)
+                if message is None:
+                    return out
+                out.append(json.loads(
+                    json.loads(message.body)['oslo.message']))
+
     def test_force_complete_converges_and_runs_on_dst(self):
         self._boot(32, rate=self.RATE)
-        result = self._migrate(bandwidth=8, timeout=90,
-                               converge='force-complete')
+        exchange = 'dr-throttle-%d' % os.getpid()
+        topic = 'dr-throttle-%d' % os.getpid()
+        result = self._migrate(
+            bandwidth=8, timeout=90, converge='force-complete',
+            notify=(dr_fixtures.RABBIT_URL, exchange, topic))
         conv = result['converge']
         self.assertEqual('force-complete', conv['plan']['method'], conv)
         self.assertIn('the guest has no dirty ring', conv['plan']['reason'])
@@ -341,6 +362,18 @@ class ControllerTwoHostsTestCase(TwoHostsBase):
         self.assertTrue(self._running(self.dst))
         self.assertNotIn(self.name, self._names(self.src))
         self._full_speed('dst')
+        # The throttle's start and end, through RabbitMQ as oslo sends them.
+        sent = self._throttle_notifications(exchange, topic)
+        self.assertEqual(['instance.live_migration_throttle.start',
+                          'instance.live_migration_throttle.end'],
+                         [m['event_type'] for m in sent], sent)
+        start, end = (m['payload'] for m in sent)
+        uuid = self.src_uuid
+        self.assertEqual((uuid, 'force-complete'),
+                         (start['instance_uuid'], start['method']))
+        self.assertIn('would not converge', start['reason'])
+        self.assertGreater(start['remaining_megabytes'], 0)
+        self.assertEqual(('completed', True), (end['result'], end['removed']))
 
     def test_auto_converge_throttle_is_gone_when_the_migration_ends(self):
         self._boot(32, rate=self.RATE)
