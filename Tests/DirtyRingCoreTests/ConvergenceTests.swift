@@ -27,14 +27,16 @@ struct ConvergenceTests {
             #expect(plan.method == .autoConverge)
             #expect(plan.reason.contains(obstacle), "\(plan.reason)")
         }
-        // 100 MiB/s over 40: a linear throttle of 80 % halves rho; QEMU's 20 % is the floor.
+        // 100 MiB/s over 40: a linear throttle of 80 % halves rho; QEMU's 20 % is the floor; a
+        // second step goes to QEMU's 99 %.
         #expect(ConvergencePlan.make(Self.inputs(.autoConverge, ring: 0)).autoConverge
-            == .init(initialPercent: 80, incrementPercent: 10))
+            == .init(initialPercent: 80, incrementPercent: 19))
         #expect(ConvergencePlan.make(Self.inputs(.autoConverge, ring: 0, rate: 30)).autoConverge
-            == .init(initialPercent: 34, incrementPercent: 10))
+            == .init(initialPercent: 34, incrementPercent: 65))
         #expect(ConvergencePlan.make(Self.inputs(.autoConverge, ring: 0, rate: 10)).autoConverge
-            == ConvergencePlan.qemuAutoConvergeDefaults)
-        #expect(ConvergencePlan.make(Self.inputs(.autoConverge, ring: 0, rate: 100_000)).autoConverge?.initialPercent == 99)
+            == .init(initialPercent: 20, incrementPercent: 79))
+        #expect(ConvergencePlan.make(Self.inputs(.autoConverge, ring: 0, rate: 100_000)).autoConverge
+            == .init(initialPercent: 99, incrementPercent: 1))
         #expect(ConvergencePlan.make(Self.inputs(.autoConverge, ring: 0, rate: nil)).autoConverge
             == ConvergencePlan.qemuAutoConvergeDefaults)
         // Nova already enables it: nothing to add.

@@ -255,8 +255,9 @@ guest has a dirty ring, the host's ring self-test passed and QEMU is 7.1 or
 later. Otherwise this option decides:
 
 * ``auto-converge``: the migration starts with QEMU's auto-converge, its
-  first step sized from the pre-flight measurement; QEMU throttles all vCPUs
-  only when a round dirties more than half of what it sent.
+  first step sized from the pre-flight measurement and its second at QEMU's
+  maximum (99 %); QEMU throttles all vCPUs only when a round dirties more
+  than half of what it sent.
 * ``force-complete``: Nova's force-complete (the guest is paused until the
   rest is copied; Nova resumes it on the source if the migration fails).
 * ``dirty-limit-only``: no other throttle; the migration is only watched.

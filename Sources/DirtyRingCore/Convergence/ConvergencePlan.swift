@@ -5,6 +5,8 @@ public struct ConvergencePlan: Codable, Equatable, Sendable {
     public static let dirtyLimitQEMU = Version(7, 1)
     /// QEMU's auto-converge defaults (`cpu-throttle-initial`, `cpu-throttle-increment`).
     public static let qemuAutoConvergeDefaults = AutoConvergeStart(initialPercent: 20, incrementPercent: 10)
+    /// QEMU's default `max-cpu-throttle`, percent.
+    public static let qemuMaximumThrottle = 99
 
     /// The auto-converge throttle the migration starts with (libvirt's
     /// `auto_converge.initial` and `auto_converge.increment` migration parameters).
@@ -70,9 +72,12 @@ public struct ConvergencePlan: Codable, Equatable, Sendable {
     }
 
     /// Plans. The dirty-limit needs the ring, a passed self-test and QEMU 7.1; otherwise the
-    /// strategy decides. Auto-converge starts at the throttle that the linear model says halves
-    /// the pre-flight dirty rate relative to the link (at least QEMU's 20 %), or at QEMU's
-    /// defaults when there was no pre-flight measurement.
+    /// strategy decides. Auto-converge's first step is the throttle t with which a guest whose
+    /// writes slow in proportion (rate x (1 - t)) dirties half of what the link carries, at
+    /// least QEMU's 20 %; QEMU takes a further step only when a round still dirtied more than
+    /// half of what it sent, which means the guest does not slow in proportion, so that step
+    /// goes to QEMU's maximum at once rather than prolonging the throttled migration. Without a
+    /// pre-flight measurement, QEMU's defaults.
     public static func make(_ inputs: Inputs) -> ConvergencePlan {
         if let obstacle = dirtyLimitObstacle(inputs) {
             let fallback = "dirty-limit not possible: \(obstacle)"
@@ -81,7 +86,7 @@ public struct ConvergencePlan: Codable, Equatable, Sendable {
                 let start = inputs.novaAutoConverge ? nil : autoConvergeStart(inputs)
                 let note = inputs.novaAutoConverge
                     ? "Nova's live_migration_permit_auto_converge already enables it"
-                    : "starts at \(start?.initialPercent ?? 0) %, +\(start?.incrementPercent ?? 0) % a step"
+                    : "starts at \(start?.initialPercent ?? 0) %, then +\(start?.incrementPercent ?? 0) % a step"
                 return ConvergencePlan(method: .autoConverge, reason: "\(fallback); auto-converge (\(note))",
                                        autoConverge: start)
             case .forceComplete:
@@ -111,14 +116,15 @@ public struct ConvergencePlan: Codable, Equatable, Sendable {
         }
     }
 
-    /// Throttle t with which a linear model brings rate x (1 - t) to half the link.
+    /// The first step from the linear model, the second to the maximum.
     static func autoConvergeStart(_ inputs: Inputs) -> AutoConvergeStart {
         let defaults = qemuAutoConvergeDefaults
         guard let rate = inputs.expectedDirtyRate, let bandwidth = inputs.expectedBandwidth,
               rate.isFinite, bandwidth.isFinite, rate > 0, bandwidth > 0
         else { return defaults }
         let needed = (100 * (1 - bandwidth / (2 * rate))).rounded(.up)
-        let initial = Int(min(99, max(Double(defaults.initialPercent), needed)))
-        return AutoConvergeStart(initialPercent: initial, incrementPercent: defaults.incrementPercent)
+        let maximum = qemuMaximumThrottle
+        let initial = Int(min(Double(maximum), max(Double(defaults.initialPercent), needed)))
+        return AutoConvergeStart(initialPercent: initial, incrementPercent: max(1, maximum - initial))
     }
 }

@@ -110,7 +110,7 @@ class ConvergenceRealGuestTest(test_driver.DriverTestBase):
         # No ring: the fallback, sized from the pre-flight reading.
         self.assertEqual('auto-converge', run.plan['method'])
         self.assertIn('the guest has no dirty ring', run.plan['reason'])
-        self.assertEqual({'initial_percent': 80, 'increment_percent': 10},
+        self.assertEqual({'initial_percent': 80, 'increment_percent': 19},
                          run.plan['auto_converge'])
 
         # Nova's own Guest.migrate, through the guest the driver hands it.
@@ -125,7 +125,7 @@ class ConvergenceRealGuestTest(test_driver.DriverTestBase):
         self.assertEqual(NOVA_FLAGS | convergence.VIR_MIGRATE_AUTO_CONVERGE,
                          flags)
         self.assertEqual(80, params['auto_converge.initial'])
-        self.assertEqual(10, params['auto_converge.increment'])
+        self.assertEqual(19, params['auto_converge.increment'])
         self.assertEqual(40, params['bandwidth'])
         # Post-copy (Nova's force-complete switches to it): nothing added.
         self.assertEqual(

@@ -383,7 +383,7 @@ class ControllerTwoHostsTestCase(TwoHostsBase):
                                converge='auto-converge',
                                expected_rate=self.RATE)
         conv = result['converge']
-        self.assertEqual({'initial_percent': 80, 'increment_percent': 10},
+        self.assertEqual({'initial_percent': 80, 'increment_percent': 19},
                          conv['plan']['auto_converge'], conv)
         self.assertEqual(8192, conv['flags'] & 8192)  # AUTO_CONVERGE
         self.assertEqual(80, conv['params']['auto_converge.initial'])
