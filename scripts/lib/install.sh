@@ -8,8 +8,13 @@
 #     scripts/constraints.txt; pip runs only when the stamp (hash of constraints, requirement
 #     lists, shim pyproject) changed.
 #
+# The libvirt/QEMU stack: DIRTYRING_STACK=stock (default: Debian 12's libvirt 9.0, QEMU 7.2) or
+# backports (bookworm-backports' libvirt 11.x, QEMU 10.x: the suite is added to apt's sources and
+# those packages are installed or upgraded from it). The code detects features by version and
+# capability; CI runs the stock stack.
+#
 # Functions:
-#   dr_install_apt       Debian packages
+#   dr_install_apt       Debian packages (and the backports stack when asked for)
 #   dr_swift_on_path     export PATH with the Swift toolchain
 #   dr_install_venv      <repo>/.venv (exports DR_VENV, DR_PYTHON)
 #   dr_install_all       all of the above
@@ -17,9 +22,11 @@
 # shellcheck source=common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
+# The packages of the libvirt/QEMU stack.
+DR_STACK_PACKAGES=(libvirt-daemon-system libvirt-clients libvirt-dev qemu-system-x86 qemu-utils)
+
 DR_APT_PACKAGES=(
-    libvirt-daemon-system libvirt-clients libvirt-dev
-    qemu-system-x86 qemu-utils
+    "${DR_STACK_PACKAGES[@]}"
     librabbitmq-dev libpython3-dev rabbitmq-server
     gcc gcc-multilib iproute2 pkg-config
 )
@@ -42,7 +49,46 @@ DR_PIP_NODEPS_PACKAGES=(
     ceilometer==27.0.0
 )
 
+DR_BACKPORTS_SOURCES=/etc/apt/sources.list.d/dirtyring-backports.sources
+
+# Without policy-rc.d scripts (no systemd here), runs apt-get update and install with ARGS.
+dr_apt_get_install() {
+    local policy=/usr/sbin/policy-rc.d had_policy=0
+    if [[ -e "$policy" ]]; then had_policy=1; dr_root cp -p "$policy" "$policy.dirtyring-save"; fi
+    printf '#!/bin/sh\nexit 101\n' | dr_root tee "$policy" >/dev/null
+    dr_root chmod 755 "$policy"
+    local rc=0
+    {
+        export DEBIAN_FRONTEND=noninteractive
+        dr_root apt-get update -qq &&
+        dr_root apt-get install -y -qq --no-install-recommends "$@" </dev/null
+    } || rc=$?
+    if [[ $had_policy -eq 1 ]]; then dr_root mv -f "$policy.dirtyring-save" "$policy"
+    else dr_root rm -f "$policy"; fi
+    return $rc
+}
+
+# DIRTYRING_STACK=backports: libvirt and QEMU from bookworm-backports.
+dr_install_backports_stack() {
+    local version
+    version="$(dpkg-query -W -f='${Version}' libvirt-daemon-system 2>/dev/null || true)"
+    if [[ "$version" == *bpo* ]]; then
+        dr_log "apt: backports stack present (libvirt-daemon-system $version)"
+        return 0
+    fi
+    printf 'Types: deb\nURIs: http://deb.debian.org/debian\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+        | dr_root tee "$DR_BACKPORTS_SOURCES" >/dev/null
+    dr_log "apt: installing the backports stack: ${DR_STACK_PACKAGES[*]}"
+    dr_apt_get_install -t bookworm-backports "${DR_STACK_PACKAGES[@]}" \
+        || dr_die "apt-get install -t bookworm-backports failed for: ${DR_STACK_PACKAGES[*]}"
+}
+
 dr_install_apt() {
+    case "${DIRTYRING_STACK:-stock}" in
+        stock) ;;
+        backports) dr_install_backports_stack ;;
+        *) dr_die "DIRTYRING_STACK=${DIRTYRING_STACK} is not one of: stock, backports" ;;
+    esac
     local missing=() p status
     for p in "${DR_APT_PACKAGES[@]}"; do
         status="$(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null || true)"
@@ -53,21 +99,9 @@ dr_install_apt() {
         return 0
     fi
     dr_log "apt: installing ${missing[*]}"
-    # No systemd here: keep package scripts from trying to start services (libvirtd.sh starts
-    # what the tests need, with the configuration they need). Restore any policy-rc.d after.
-    local policy=/usr/sbin/policy-rc.d had_policy=0
-    if [[ -e "$policy" ]]; then had_policy=1; dr_root cp -p "$policy" "$policy.dirtyring-save"; fi
-    printf '#!/bin/sh\nexit 101\n' | dr_root tee "$policy" >/dev/null
-    dr_root chmod 755 "$policy"
-    local rc=0
-    {
-        export DEBIAN_FRONTEND=noninteractive
-        dr_root apt-get update -qq &&
-        dr_root apt-get install -y -qq --no-install-recommends "${missing[@]}" </dev/null
-    } || rc=$?
-    if [[ $had_policy -eq 1 ]]; then dr_root mv -f "$policy.dirtyring-save" "$policy"
-    else dr_root rm -f "$policy"; fi
-    [[ $rc -eq 0 ]] || dr_die "apt-get install failed (rc=$rc) for: ${missing[*]}"
+    # No systemd here: package scripts must not start services (libvirtd.sh starts what the
+    # tests need, with the configuration they need).
+    dr_apt_get_install "${missing[@]}" || dr_die "apt-get install failed for: ${missing[*]}"
 }
 
 dr_swift_on_path() {
