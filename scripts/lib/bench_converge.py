@@ -481,6 +481,21 @@ def goal(rows, floor, window):
             for text, ok in parts]
 
 
+def writes_series(row):
+    """The guest's writes over time, % of its rate, wherever it ran.
+
+    A gap of more than 2 s between reports (the guest paused) reads as 0.
+    """
+    xs, ys = [], []
+    for t, _, achieved in row['reports']:
+        if xs and t - xs[-1] > 2:
+            xs += [xs[-1] + 1, t - 1]
+            ys += [0.0, 0.0]
+        xs.append(t)
+        ys.append(100.0 * achieved / row.get('rate', 1))
+    return xs, ys
+
+
 def plot(rows, path, params_text, floor):
     """Remaining memory and guest throughput over time, one line a policy."""
     import matplotlib
@@ -498,10 +513,9 @@ def plot(rows, path, params_text, floor):
             r['policy'], 'converged' if r['converged'] else 'not converged',
             r['seconds'])
         line, = top.plot(xs, ys, label=label, linewidth=1.4)
-        rep = [x for x in r['reports'] if x[0] <= r['seconds'] + 0.5]
-        bottom.plot([x[0] for x in rep],
-                    [100.0 * x[2] / r.get('rate', 1) for x in rep],
-                    color=line.get_color(), linewidth=1.2, label=r['policy'])
+        xs, ys = writes_series(r)
+        bottom.plot(xs, ys, color=line.get_color(), linewidth=1.2,
+                    label=r['policy'])
     top.axvline(floor, color='grey', linestyle='--', linewidth=1)
     top.text(floor, top.get_ylim()[1] * 0.97, ' floor M/B %.0f s' % floor,
              color='grey', fontsize=9, va='top')
@@ -511,7 +525,8 @@ def plot(rows, path, params_text, floor):
     top.grid(True, alpha=0.3)
     top.legend(loc='upper right', fontsize=9)
     bottom.set_ylabel('guest writes (% of target)')
-    bottom.set_xlabel('seconds since the migration started')
+    bottom.set_xlabel('seconds since the migration started (guest writes '
+                      'followed on the host it runs on after the migration)')
     bottom.set_ylim(0, 110)
     bottom.grid(True, alpha=0.3)
     bottom.legend(loc='lower right', fontsize=9)
@@ -562,11 +577,26 @@ def parse_args(argv):
         'DIRTYRING_LIBRARY', str(REPO / '.build/debug/libdirtyring.so')))
     p.add_argument('--boot-timeout', type=float, default=120)
     p.add_argument('--results', default=str(RESULTS_DIR))
+    p.add_argument('--replot', metavar='JSON', default=None,
+                   help='only draw the PNG of an earlier run\'s JSON again')
     return p.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
+    if args.replot:
+        with open(args.replot) as f:
+            doc = json.load(f)
+        png = str(pathlib.Path(args.replot).with_suffix('.png'))
+        parameters = doc['parameters']
+        plot(doc['rows'], png, doc.get('params_text') or (
+            'guest %(memory_mib)d MiB RAM, %(working_set_mib)d MiB working '
+            'set rewritten at %(rate_mib_s)d MiB/s; link capped at '
+            '%(bandwidth_mib_s)d MiB/s (Nova\'s live_migration_bandwidth); '
+            'floor M/B = %(floor_seconds).1f s' % parameters),
+            parameters['floor_seconds'])
+        print('wrote %s' % png)
+        return 0
     import libvirt
     libvirt.registerErrorHandler(lambda ctx, err: None, None)
     # Also SIGINT: a shell starts background commands with it ignored,
