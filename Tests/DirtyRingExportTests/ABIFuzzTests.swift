@@ -99,6 +99,25 @@ struct ABIFuzzTests {
         dr_context_close(bogus)
     }
 
+    @Test("the migration-watch functions answer NULL, stale handles and bad requests with errors")
+    func watchHandles() throws {
+        let bogus = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 16)
+        defer { bogus.deallocate() }
+        for handle in [nil, bogus] {
+            #expect(Self.errorKind(try Self.envelope(dr_migration_watch_status(handle))) == "invalid_request")
+            #expect(Self.errorKind(try Self.envelope("aborted".withCString { dr_migration_watch_stop(handle, $0, 0) }))
+                == "invalid_request")
+            #expect(Self.errorKind(try Self.envelope(dr_throttles_lift_leftovers(handle, nil))) == "invalid_request")
+            var error: UnsafeMutablePointer<CChar>?
+            let watch = "{}".withCString { dr_migration_watch_start(handle, nil, $0, &error) }
+            #expect(watch == nil)
+            #expect(Self.errorKind(try Self.envelope(error)) == "invalid_request")
+        }
+        #expect(Self.errorKind(try Self.envelope(dr_migration_watch_stop(nil, nil, 0))) == "invalid_request")
+        #expect(Self.errorKind(try Self.envelope("maybe".withCString { dr_migration_watch_stop(bogus, $0, 0) }))
+            == "invalid_request")
+    }
+
     @Test("a context with a bad configuration is refused with an error document")
     func badContextConfiguration() throws {
         for text in ["{", #"{"timeout_seconds": -1}"#, #"{"libvirt_uri": 5}"#] {
