@@ -65,11 +65,11 @@ public struct ConvergenceController: Sendable {
             + "\(ForecastText.rate(bandwidth)): would not converge in the \(ForecastText.seconds(left)) left"
         switch plan.method {
         case .dirtyLimit:
-            guard ForecastSimulation(parameters.limited(to: 0)).converges else {
+            // The forecast does not converge at this rate, so no limit means none helps.
+            guard let total = ForecastLimit.largest(for: parameters) else {
                 events += notConverging(situation + "; even a guest that dirties nothing would not")
                 return events
             }
-            let total = ForecastLimit.largest(for: parameters) ?? 0
             var limit = max(Self.minimumLimit, Int((total / Double(vcpus)).rounded(.down)))
             if let current = dirtyLimit, limit >= current {
                 guard current > Self.minimumLimit else {
