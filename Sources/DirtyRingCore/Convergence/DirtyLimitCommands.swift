@@ -42,6 +42,17 @@ public enum DirtyLimitCommands {
         }
     }
 
+    /// Lifts the limit of every vCPU through `execute` (which sends one command and returns
+    /// QEMU's answer) and checks with a query that no vCPU keeps one.
+    public static func lift(through execute: (String) throws(DirtyRingError) -> String) throws(DirtyRingError) {
+        try checkAnswer(try execute(cancel), to: "cancel-vcpu-dirty-limit")
+        let left = try limits(inAnswer: try execute(query))
+        guard left.isEmpty else {
+            throw DirtyRingError(
+                kind: .libvirt, message: "vCPUs \(left.map(\.vcpu)) keep a dirty-limit after cancel-vcpu-dirty-limit")
+        }
+    }
+
     /// Throws `libvirt` with QEMU's message when `answer` (a command's reply) is an error.
     public static func checkAnswer(_ answer: String, to command: String) throws(DirtyRingError) {
         guard let document = try? OsloJSONParser.parse(answer) else {

@@ -61,11 +61,7 @@ extension HostContext {
                     try DirtyRingError.mappingDomain { () throws(LibvirtError) in try connection.domain(uuid: uuid) }
                 }
                 let qmp = DomainQMPChannel(domain: domain, timeoutSeconds: configuration.timeoutSeconds)
-                try DirtyLimitCommands.checkAnswer(try qmp.execute(DirtyLimitCommands.cancel), to: "cancel-vcpu-dirty-limit")
-                let left = try DirtyLimitCommands.limits(inAnswer: try qmp.execute(DirtyLimitCommands.query))
-                guard left.isEmpty else {
-                    throw DirtyRingError(kind: .libvirt, message: "vCPUs \(left.map(\.vcpu)) keep a dirty-limit")
-                }
+                try DirtyLimitCommands.lift(through: qmp.execute)
                 outcome.message = "dirty-limit of \(record.dirtyLimit) MiB/s per vCPU set at \(record.appliedAt) lifted"
             } catch where error.kind == .noDomain {
                 outcome.result = .gone

@@ -124,22 +124,16 @@ public final class MigrationWatch: @unchecked Sendable {
     /// Cancels the limit and checks that no vCPU keeps one. A guest that is gone has none.
     private func liftDirtyLimit() throws(DirtyRingError) {
         do throws(DirtyRingError) {
-            try send(DirtyLimitCommands.cancel, name: "cancel-vcpu-dirty-limit")
-            let left = try DirtyLimitCommands.limits(inAnswer: try send(DirtyLimitCommands.query, name: nil))
-            guard left.isEmpty else {
-                throw DirtyRingError(kind: .libvirt, message: "vCPUs \(left.map(\.vcpu)) keep a dirty-limit after cancel-vcpu-dirty-limit")
-            }
+            try DirtyLimitCommands.lift { command throws(DirtyRingError) in try send(command) }
         } catch where error.kind == .noDomain {
             return
         }
     }
 
-    @discardableResult
-    private func send(_ command: String, name: String?) throws(DirtyRingError) -> String {
+    /// Sends one command, recorded for the report.
+    private func send(_ command: String) throws(DirtyRingError) -> String {
         lock.withLock { commands.append(command) }
-        let answer = try qmp.execute(command)
-        if let name { try DirtyLimitCommands.checkAnswer(answer, to: name) }
-        return answer
+        return try qmp.execute(command)
     }
 
     private func note(_ level: MigrationWatchStatus.LogLine.Level, _ message: String) {
@@ -220,7 +214,8 @@ public final class MigrationWatch: @unchecked Sendable {
                 try journal.write(ThrottleRecord(
                     instance: request.instance, method: .dirtyLimit, dirtyLimit: limit, appliedAt: UTCTime.now()))
                 do throws(DirtyRingError) {
-                    try send(DirtyLimitCommands.set(megabytesPerSecond: limit), name: "set-vcpu-dirty-limit")
+                    try DirtyLimitCommands.checkAnswer(
+                        try send(DirtyLimitCommands.set(megabytesPerSecond: limit)), to: "set-vcpu-dirty-limit")
                 } catch {
                     let earlier = lock.withLock {
                         if error.kind == .timeout { limitMayBeSet = true }
