@@ -467,21 +467,51 @@ def _notifier_handle(notifier):
     return None if notifier is None else notifier._handle
 
 
-class MigrationWatch(object):
-    """A running dr_migration_watch."""
+class _ReleasedOnce(object):
+    """A native handle that one blocking call releases (close or stop).
+
+    ``_live()`` gives the handle, or raises once it is released;
+    ``_release()`` makes that call at most once and returns its result.
+    """
+
+    GONE = 'released'
 
     def __init__(self, library, handle):
         self._library = library
         self._handle = handle
         self._lock = threading.Lock()
 
-    def status(self):
-        """The plan, latest reading and throttle; hands over log lines."""
+    def _live(self):
         handle = self._handle
         if not handle:
-            raise NativeError('invalid_request', 'the watch is stopped')
-        pointer = self._library._lib.dr_migration_watch_status(handle)
-        return self._library._result(pointer, 'dr_migration_watch_status')
+            raise NativeError('invalid_request', 'the %s' % self.GONE)
+        return handle
+
+    def _call(self, function, *args):
+        """A non-blocking call on the live handle; its result."""
+        pointer = getattr(self._library._lib, function)(self._live(), *args)
+        return self._library._result(pointer, function)
+
+    def _release(self, function, timeout, *args):
+        """The releasing call, bounded by ``timeout`` s; None if done."""
+        with self._lock:
+            handle, self._handle = self._handle, None
+        if not handle:
+            return None
+        milliseconds = max(0, min(int(timeout * 1000), 600000))
+        pointer = run_blocking(getattr(self._library._lib, function), handle,
+                               *(args + (milliseconds,)))
+        return self._library._result(pointer, function)
+
+
+class MigrationWatch(_ReleasedOnce):
+    """A running dr_migration_watch."""
+
+    GONE = 'watch is stopped'
+
+    def status(self):
+        """The plan, latest reading and throttle; hands over log lines."""
+        return self._call('dr_migration_watch_status')
 
     def stop(self, result, timeout):
         """Stop and lift every throttle (blocking, bounded).
@@ -489,26 +519,17 @@ class MigrationWatch(object):
         :param result: "completed", "failed" or "aborted"
         :returns: the report of dirtyring.h, or None when already stopped
         """
-        with self._lock:
-            handle, self._handle = self._handle, None
-        if not handle:
-            return None
-        milliseconds = max(0, min(int(timeout * 1000), 600000))
-        pointer = run_blocking(self._library._lib.dr_migration_watch_stop,
-                               handle, result.encode('utf-8'), milliseconds)
-        return self._library._result(pointer, 'dr_migration_watch_stop')
+        return self._release('dr_migration_watch_stop', timeout,
+                             result.encode('utf-8'))
 
 
 _NOTIFY_OK = '{"ok": {"messages": '
 
 
-class Notifier(object):
+class Notifier(_ReleasedOnce):
     """An open dr_notifier: queues notifications, never blocks."""
 
-    def __init__(self, library, handle):
-        self._library = library
-        self._handle = handle
-        self._lock = threading.Lock()
+    GONE = 'notifier is closed'
 
     def notify(self, request):
         """Queue one event; returns the number of messages queued.
@@ -517,11 +538,8 @@ class Notifier(object):
         """
         if not isinstance(request, bytes):
             request = json.dumps(request).encode('utf-8')
-        handle = self._handle
-        if not handle:
-            raise NativeError('invalid_request', 'the notifier is closed')
         text = self._library._take_string(
-            self._library._lib.dr_notify(handle, request))
+            self._library._lib.dr_notify(self._live(), request))
         # The usual answer, read without json (the enqueue is the hot path).
         if text and text.startswith(_NOTIFY_OK) and text.endswith('}}'):
             digits = text[len(_NOTIFY_OK):-2]
@@ -531,22 +549,11 @@ class Notifier(object):
 
     def status(self):
         """The notifier's state; hands over its pending log lines."""
-        handle = self._handle
-        if not handle:
-            raise NativeError('invalid_request', 'the notifier is closed')
-        pointer = self._library._lib.dr_notifier_status(handle)
-        return self._library._result(pointer, 'dr_notifier_status')
+        return self._call('dr_notifier_status')
 
     def close(self, timeout):
         """Stop; wait up to ``timeout`` seconds for the broker's confirms.
 
         :returns: the final status, or None when already closed
         """
-        with self._lock:
-            handle, self._handle = self._handle, None
-        if not handle:
-            return None
-        milliseconds = max(0, min(int(timeout * 1000), 600000))
-        pointer = run_blocking(self._library._lib.dr_notifier_close, handle,
-                               milliseconds)
-        return self._library._result(pointer, 'dr_notifier_close')
+        return self._release('dr_notifier_close', timeout)
