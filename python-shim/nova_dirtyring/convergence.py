@@ -31,6 +31,7 @@ LOG = logging.getLogger(__name__)
 # libvirt's VIR_MIGRATE_AUTO_CONVERGE and its migration parameters
 # (libvirt-domain.h), without importing libvirt here.
 VIR_MIGRATE_AUTO_CONVERGE = 1 << 13
+VIR_MIGRATE_POSTCOPY = 1 << 15
 PARAM_AUTO_CONVERGE_INITIAL = 'auto_converge.initial'
 PARAM_AUTO_CONVERGE_INCREMENT = 'auto_converge.increment'
 
@@ -95,8 +96,8 @@ class ConvergenceRun(object):
         """
         plan = self.plan
         start = plan.get('auto_converge')
-        post_copy = 1 << 15  # VIR_MIGRATE_POSTCOPY
-        if not start or flags & (VIR_MIGRATE_AUTO_CONVERGE | post_copy):
+        if not start or flags & (VIR_MIGRATE_AUTO_CONVERGE |
+                                 VIR_MIGRATE_POSTCOPY):
             return flags, params
         params = dict(params)
         params[PARAM_AUTO_CONVERGE_INITIAL] = start['initial_percent']

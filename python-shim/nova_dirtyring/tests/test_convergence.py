@@ -38,7 +38,6 @@ from nova_dirtyring.tests import test_real_kvm
 
 # LIVE | PEER2PEER | PERSIST_DEST | UNDEFINE_SOURCE
 NOVA_FLAGS = 1 | 2 | 8 | 16
-POSTCOPY = 1 << 15
 
 
 def virsh(*args):
@@ -128,9 +127,9 @@ class ConvergenceRealGuestTest(test_driver.DriverTestBase):
         self.assertEqual(19, params['auto_converge.increment'])
         self.assertEqual(40, params['bandwidth'])
         # Post-copy (Nova's force-complete switches to it): nothing added.
-        self.assertEqual(
-            (NOVA_FLAGS | POSTCOPY, {}),
-            run.migration_additions(NOVA_FLAGS | POSTCOPY, {}))
+        post_copy = NOVA_FLAGS | convergence.VIR_MIGRATE_POSTCOPY
+        self.assertEqual((post_copy, {}),
+                         run.migration_additions(post_copy, {}))
 
         report = run.finish('completed')
         self.assertEqual('none', report['method'])
