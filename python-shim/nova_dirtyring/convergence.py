@@ -45,7 +45,6 @@ RESULTS = ('completed', 'failed', 'aborted')
 class ConvergenceRun(object):
     """The library's watch of one migration, and what the caller does for it.
 
-    :param library: the :class:`native.Library`
     :param context: an open :class:`native.Context` on the source's libvirt
     :param request: the dr_migration_watch_start document
     :param force_complete: called (once, without arguments) when the
@@ -55,9 +54,8 @@ class ConvergenceRun(object):
     :param instance: for log lines (oslo.log's ``instance=``), or None
     """
 
-    def __init__(self, library, context, request, force_complete,
-                 notifier=None, instance=None):
-        self._library = library
+    def __init__(self, context, request, force_complete, notifier=None,
+                 instance=None):
         self._context = context
         self._request = request
         self._force_complete = force_complete
@@ -68,7 +66,6 @@ class ConvergenceRun(object):
         self._forced = False
         self._report = None
         self._lock = threading.Lock()
-        self._poller = None
         self._stopping = threading.Event()
 
     @property
@@ -138,9 +135,8 @@ class ConvergenceRun(object):
             while not self._stopping.wait(interval):
                 self.poll()
 
-        self._poller = threading.Thread(
-            target=loop, name='dirtyring-converge', daemon=True)
-        self._poller.start()
+        threading.Thread(target=loop, name='dirtyring-converge',
+                         daemon=True).start()
 
     def finish(self, result):
         """Stop the watch and lift every throttle (once; bounded).
@@ -176,12 +172,7 @@ class ConvergenceRun(object):
             pass
 
     def _write_log(self, lines):
-        for line in lines or ():
-            level = line.get('level')
-            log = (LOG.error if level == 'error' else
-                   LOG.warning if level == 'warning' else LOG.info)
-            log('Convergence: %s', line.get('message'),
-                instance=self._instance)
+        native.write_log(LOG, lines, 'Convergence: ', instance=self._instance)
 
 
 class _DomainWithAdditions(object):

@@ -703,8 +703,7 @@ class LibvirtDriver(libvirt_driver.LibvirtDriver):
         notifier = (self._dr_publisher.notifier
                     if self._dr_publisher is not None else None)
         run = convergence.ConvergenceRun(
-            self._dr_library, self._dr_context,
-            self._dr_convergence_request(instance),
+            self._dr_context, self._dr_convergence_request(instance),
             lambda: self.live_migration_force_complete(instance),
             notifier=notifier, instance=instance)
         try:

@@ -116,6 +116,20 @@ def run_blocking(func, *args):
     return tpool.execute(func, *args)
 
 
+def write_log(logger, lines, prefix='', **kwargs):
+    """Write the library's log lines to ``logger`` at their level.
+
+    :param lines: [{"level": "info"|"warning"|"error", "message"}]; an
+        unknown level is written as a WARNING
+    :param kwargs: for the logger (oslo.log's ``instance=``)
+    """
+    for line in lines or ():
+        write = {'info': logger.info, 'warning': logger.warning,
+                 'error': logger.error}.get(line.get('level'),
+                                            logger.warning)
+        write('%s%s', prefix, line.get('message'), **kwargs)
+
+
 def libvirt_connection_pointer(conn):
     """Return the virConnectPtr of a python-libvirt connection, or None.
 

@@ -34,8 +34,6 @@ LOG_PUMP_INTERVAL = 5
 # How long cleanup_host waits for the broker to confirm what is queued.
 CLOSE_TIMEOUT = 5
 
-_LEVELS = {'info': LOG.info, 'warning': LOG.warning, 'error': LOG.error}
-
 
 def register_messaging_opts(conf):
     """Register oslo.messaging's options, as its transport would.
@@ -102,9 +100,7 @@ def spool_config_error(conf):
 
 def write_log(status):
     """Write the library's log lines of a status document to our log."""
-    for entry in (status or {}).get('log') or []:
-        write = _LEVELS.get(entry.get('level'), LOG.warning)
-        write('%s', entry.get('message'))
+    native.write_log(LOG, (status or {}).get('log'))
 
 
 class Publisher(object):

@@ -458,14 +458,14 @@ class Controller(object):
         self.run = None
         self.on_event = on_event or (lambda text: None)
         self.state_dir = tempfile.mkdtemp(prefix='dr-converge-')
-        self.library = native.Library(library)
-        self.context = self.library.open_context(
+        lib = native.Library(library)
+        self.context = lib.open_context(
             {'libvirt_uri': source_uri, 'timeout_seconds': 10,
              'state_dir': self.state_dir}, None)
         self.notifier = None
         if notify:
             url, exchange, topic = notify
-            self.notifier = self.library.open_notifier({
+            self.notifier = lib.open_notifier({
                 'host': 'src',
                 'notifications': {
                     'driver': ['messagingv2'], 'topics': [topic],
@@ -515,7 +515,7 @@ class Controller(object):
                 'dirty_rate_megabytes_per_second': expected,
                 'bandwidth_megabytes_per_second': bandwidth}
         self.run = convergence.ConvergenceRun(
-            self.library, self.context, request, self._force_complete,
+            self.context, request, self._force_complete,
             notifier=self.notifier)
         self.run.start()
         return request
