@@ -12,7 +12,7 @@ struct ConnectionOptions: ParsableArguments {
     @Option(help: "Upper bound of each libvirt call, in seconds.")
     var timeout: Double = ContextConfiguration.defaultTimeoutSeconds
 
-    @Option(help: "Where the host's ring selftest verdict is kept.")
+    @Option(help: "Where the host's ring qualification verdicts are kept.")
     var stateDir: String = ContextConfiguration.defaultStateDir
 
     var configuration: ContextConfiguration {

@@ -7,7 +7,7 @@ struct DirtyRingCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dirtyring",
         abstract: "Inspect KVM dirty-ring support and prepare guests for live migration.",
-        subcommands: [ProbeCommand.self, DomainXMLCommand.self, ForecastCommand.self, MeasureCommand.self, SelftestCommand.self]
+        subcommands: [ProbeCommand.self, DomainXMLCommand.self, ForecastCommand.self, MeasureCommand.self, QualifyCommand.self]
     )
 
     /// Runs the command line; libvirt's own error printing is silenced, as errors are reported here.

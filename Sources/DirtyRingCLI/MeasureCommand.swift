@@ -74,22 +74,25 @@ struct MeasureCommand: ParsableCommand {
 
         func render() -> String {
             var rows = [["DOMAIN", "MODE", "PERIOD", "MiB/s", "PER vCPU", "MEMORY", "RING"]]
-            var failures: [String] = []
+            var notes: [String] = []
+            var errors: [String] = []
             for (index, result) in results.enumerated() {
                 let reference = index < references.count ? references[index] : "?"
                 switch result {
                 case .success(let m):
+                    if let caveat = m.mode.caveat { notes.append("\(m.domain): \(caveat)") }
                     rows.append([
-                        m.domain, m.mode.rawValue, "\(m.periodSeconds) s", number(m.megabytesPerSecond),
+                        m.domain, m.mode.isEstimate ? "\(m.mode.rawValue) (estimate)" : m.mode.rawValue,
+                        "\(m.periodSeconds) s", number(m.megabytesPerSecond),
                         m.vcpuMegabytesPerSecond.isEmpty ? "-" : m.vcpuMegabytesPerSecond.map(number).joined(separator: " "),
                         "\(m.memoryMiB) MiB", m.ringSize == 0 ? "off" : "\(m.ringSize)",
                     ])
                 case .failure(let error):
                     rows.append([reference, "error", "-", "-", "-", "-", "-"])
-                    failures.append("\(reference): \(error.kind.rawValue): \(error.message)")
+                    errors.append("\(reference): \(error.kind.rawValue): \(error.message)")
                 }
             }
-            return (TextTable(rows: rows).lines() + failures).joined(separator: "\n")
+            return (TextTable(rows: rows).lines() + errors + notes).joined(separator: "\n")
         }
 
         private func number(_ value: Double) -> String {

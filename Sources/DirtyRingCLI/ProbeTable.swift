@@ -30,17 +30,29 @@ struct ProbeTable {
         for reason in ring.reasons {
             rows.append(("  because", reason))
         }
-        rows.append(("ring selftest", selftestText(report.ringSelftest)))
+        rows.append(("ring qualification", qualificationText(ring.qualification, size: ring.ringSize)))
+        for check in ring.qualification.checks {
+            rows.append(("  \(check.name.rawValue)", "\(check.state.rawValue): \(check.summary)"))
+        }
+        rows.append((
+            "ring offered",
+            ring.offered
+                ? "yes: guests get a ring of \(ring.ringSize) entries unless they opt out"
+                : "no: guests boot without the ring"
+                    + (ring.qualifiedSizes.isEmpty ? "" : " (qualified sizes: \(ring.qualifiedSizes.map(String.init).joined(separator: ", ")))")
+        ))
         return TextTable(rows: rows.map { [$0.0, $0.1] }).lines().joined(separator: "\n")
     }
 
-    private func selftestText(_ selftest: RingSelftest) -> String {
-        let when = selftest.checkedAt.map { " (\($0))" } ?? ""
-        switch selftest.state {
-        case .passed: return "passed\(when): dirty-rate measurements may use the ring"
+    private func qualificationText(_ verdict: RingQualification, size: Int) -> String {
+        let when = verdict.checkedAt.map { " (\($0))" } ?? ""
+        switch verdict.state {
+        case .passed: return "PASSED\(when) for \(size) entries: guests and measurements may use the ring"
         case .failed:
-            return "FAILED\(when): ring measurements disabled here; \(selftest.evidence ?? "no evidence recorded")"
-        case .unknown: return "not run (dirtyring selftest): ring measurements not used until it passes"
+            return "FAILED\(when) for \(size) entries: no guest gets the ring, no measurement reads it"
+        case .unknown:
+            return "unknown for \(size) entries: " + (verdict.evidence ?? "never qualified")
+                + "; no guest gets the ring until 'dirtyring qualify' passes"
         }
     }
 

@@ -25,6 +25,13 @@ public enum ABIRequests {
         }
     }
 
+    /// `dr_source_check`.
+    public static func sourceCheck(json: String) -> String {
+        respond { () throws(DirtyRingError) in
+            try SourceRingCheck.check(decode(SourceRingCheck.Request.self, from: json))
+        }
+    }
+
     /// `dr_kvm_element`.
     public static func kvmElement(json: String) -> String {
         respond { () throws(DirtyRingError) in

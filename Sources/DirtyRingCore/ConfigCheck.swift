@@ -35,8 +35,10 @@ public enum ConfigCheck {
 
     /// Checks `config` against `host`; without a host only the values themselves are checked.
     ///
-    /// Fails with `invalidConfig` when `ring_mode` is `on` on a host that cannot run the ring, or
-    /// when `ring_size` exceeds the host's maximum while the mode is not `off`.
+    /// The host offers the ring only when it has a current, passed qualification for
+    /// `ring_size`. Fails with `invalidConfig` when `ring_mode` is `on` on a host that cannot run
+    /// the ring or has not qualified it, or when `ring_size` exceeds the host's maximum while
+    /// the mode is not `off`.
     public static func check(_ config: RingConfig, host: HostReport?) throws(DirtyRingError) -> Result {
         guard let host else {
             return Result(config: config, offersRing: false, maxSize: 0)
@@ -61,6 +63,19 @@ public enum ConfigCheck {
                 message: "\(RingConfig.sizeOption) = \(config.size) exceeds this host's kernel maximum of "
                     + "\(maximum) entries: must be a power of two between \(RingSize.minimum) and \(maximum)",
                 option: RingConfig.sizeOption, value: config.size.description)
+        }
+        guard support.isQualified(config.size) else {
+            if config.mode == .on {
+                throw DirtyRingError(
+                    kind: .invalidConfig,
+                    message: "\(RingConfig.modeOption) = on, but this host has not proven that a dirty ring of "
+                        + "\(config.size) entries loses no write: "
+                        + support.verdict(for: config.size).sentence
+                        + " (run 'dirtyring qualify', or set \(RingConfig.modeOption) = auto to boot guests "
+                        + "without the ring until it passes)",
+                    option: RingConfig.modeOption, value: RingMode.on.rawValue)
+            }
+            return Result(config: config, offersRing: false, maxSize: maximum.entries)
         }
         return Result(config: config, offersRing: true, maxSize: maximum.entries)
     }

@@ -1,21 +1,59 @@
-/// Whether a host can run guests with the dirty ring, and how large a ring.
+/// Whether a host can run guests with the dirty ring, how large a ring, and which ring sizes
+/// it has proven it runs without losing writes.
 public struct HostSupport: Codable, Equatable, Sendable {
-    /// Whether every requirement is met.
+    /// Whether every requirement is met: the kernel, libvirt and QEMU can run the ring.
     public var usable: Bool
     /// The largest ring size a guest may have here; 0 when not usable.
     public var maxSize: Int
     /// One entry per requirement that is not met, naming what was found and what is needed.
     public var reasons: [String]
+    /// The ring size the report judges (the host's configured or default size).
+    public var ringSize: Int
+    /// Whether guests get a ring of `ringSize` entries here: usable and qualified for it.
+    public var offered: Bool
+    /// This host's qualification of a ring of `ringSize` entries, as it holds for the current
+    /// kernel, KVM module, CPU, libvirt and QEMU.
+    public var qualification: RingQualification
+    /// Every recorded qualification, one per ring size, as it holds for the current facts.
+    public var qualifications: [RingQualification]
 
     /// The oldest libvirt that knows `<dirty-ring>`.
     public static let minimumLibvirt = Version(8, 0, 0)
     /// The oldest QEMU with `dirty-ring-size`.
     public static let minimumQEMU = Version(6, 1, 0)
 
-    public init(usable: Bool, maxSize: Int, reasons: [String]) {
+    public init(
+        usable: Bool, maxSize: Int, reasons: [String], ringSize: Int = RingSize.default.entries,
+        qualifications: [RingQualification] = []
+    ) {
         self.usable = usable
         self.maxSize = maxSize
         self.reasons = reasons
+        self.ringSize = ringSize
+        self.qualifications = qualifications.sorted { ($0.key?.ringSize ?? 0) < ($1.key?.ringSize ?? 0) }
+        self.qualification = qualifications.last { $0.key?.ringSize == ringSize } ?? .unknown
+        self.offered = usable && ringSize <= maxSize && qualification.state == .passed
+    }
+
+    /// This support with the qualifications recorded on the host (already held against its
+    /// current facts), judged for `ringSize`.
+    public func qualified(ringSize: Int, verdicts: [RingQualification]) -> HostSupport {
+        HostSupport(usable: usable, maxSize: maxSize, reasons: reasons, ringSize: ringSize, qualifications: verdicts)
+    }
+
+    /// The qualification of a ring of `size` entries; unknown when there is none.
+    public func verdict(for size: RingSize) -> RingQualification {
+        qualifications.last { $0.key?.ringSize == size.entries } ?? .unknown
+    }
+
+    /// Whether a ring of `size` entries can run here and has a current, passed qualification.
+    public func isQualified(_ size: RingSize) -> Bool {
+        usable && size.entries <= maxSize && verdict(for: size).state == .passed
+    }
+
+    /// Every ring size with a current, passed qualification.
+    public var qualifiedSizes: [Int] {
+        RingSize.allowedValues.filter(isQualified).map(\.entries)
     }
 
     /// The largest ring as a validated size, or nil when the host cannot run the ring.
@@ -56,8 +94,22 @@ public struct HostSupport: Codable, Equatable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case usable, reasons
+        case usable, reasons, offered, qualification, qualifications
         case maxSize = "max_size"
+        case ringSize = "ring_size"
+        case qualifiedSizes = "qualified_sizes"
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(usable, forKey: .usable)
+        try container.encode(maxSize, forKey: .maxSize)
+        try container.encode(reasons, forKey: .reasons)
+        try container.encode(ringSize, forKey: .ringSize)
+        try container.encode(offered, forKey: .offered)
+        try container.encode(qualification, forKey: .qualification)
+        try container.encode(qualifiedSizes, forKey: .qualifiedSizes)
+        try container.encode(qualifications, forKey: .qualifications)
     }
 
     public init(from decoder: any Decoder) throws {
@@ -69,7 +121,10 @@ public struct HostSupport: Codable, Equatable, Sendable {
                 forKey: .maxSize, in: container,
                 debugDescription: "\(maxSize) is invalid for a usable host: \(RingSize.requirement)")
         }
-        self.init(usable: usable, maxSize: usable ? maxSize : 0,
-                  reasons: try container.decodeIfPresent([String].self, forKey: .reasons) ?? [])
+        self.init(
+            usable: usable, maxSize: usable ? maxSize : 0,
+            reasons: try container.decodeIfPresent([String].self, forKey: .reasons) ?? [],
+            ringSize: try container.decodeIfPresent(Int.self, forKey: .ringSize) ?? RingSize.default.entries,
+            qualifications: try container.decodeIfPresent([RingQualification].self, forKey: .qualifications) ?? [])
     }
 }

@@ -6,6 +6,8 @@ enum RingObstacle: Equatable, Sendable {
     case disabled
     /// The ring is larger than the kernel allows.
     case tooLarge(size: RingSize, maximum: RingSize)
+    /// The host has not proven that a ring of this size loses no write.
+    case unqualified(size: RingSize, qualification: RingQualification)
 
     /// The obstacle to running a ring of `size` entries on a host with `support` and `mode`, or
     /// nil when there is none.
@@ -18,6 +20,8 @@ enum RingObstacle: Equatable, Sendable {
             self = .disabled
         } else if size > maximum {
             self = .tooLarge(size: size, maximum: maximum)
+        } else if !support.isQualified(size) {
+            self = .unqualified(size: size, qualification: support.verdict(for: size))
         } else {
             return nil
         }
@@ -34,6 +38,10 @@ enum RingObstacle: Equatable, Sendable {
             remote
                 ? "its kernel maximum is \(maximum) entries"
                 : "a ring of \(size) entries exceeds the kernel maximum of \(maximum) entries"
+        case .unqualified(let size, let qualification):
+            "\(remote ? "it has" : "this host has") not proven that a dirty ring of \(size) entries loses no write ("
+                + "qualification \(qualification.state.rawValue)"
+                + (qualification.evidence.map { ": \($0)" } ?? "") + "; see 'dirtyring qualify')"
         }
     }
 }

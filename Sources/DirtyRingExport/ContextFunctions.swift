@@ -29,3 +29,14 @@ import DirtyRingHost
         try contextHandles.object(context).probe()
     })
 }
+
+/// Qualifies the host's dirty ring; see `dr_ring_qualify` in dirtyring.h.
+@c public func dr_ring_qualify(
+    _ context: UnsafeMutableRawPointer?, _ requestJSON: UnsafePointer<CChar>?
+) -> UnsafeMutablePointer<CChar>? {
+    exportString(ABIRequests.respond { () throws(DirtyRingError) -> RingQualification in
+        let host = try contextHandles.object(context)
+        let request = try ABIRequests.decode(QualifyRequest.self, from: try requestText(requestJSON))
+        return try host.qualify(kernelPath: request.kernelPath, ringSize: request.ringSize)
+    })
+}

@@ -18,6 +18,11 @@ import DirtyRingCore
     respond(to: request, with: ABIRequests.destinationCheck(json:))
 }
 
+/// Checks a live-migration source; see `dr_source_check` in dirtyring.h.
+@c public func dr_source_check(_ request: UnsafePointer<CChar>?) -> UnsafeMutablePointer<CChar>? {
+    respond(to: request, with: ABIRequests.sourceCheck(json:))
+}
+
 /// Builds the combined `<kvm>` element; see `dr_kvm_element` in dirtyring.h.
 @c public func dr_kvm_element(_ request: UnsafePointer<CChar>?) -> UnsafeMutablePointer<CChar>? {
     respond(to: request, with: ABIRequests.kvmElement(json:))

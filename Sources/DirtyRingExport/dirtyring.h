@@ -25,13 +25,22 @@
  *   host     {"kvm": {"device": "/dev/kvm", "available": bool, "module": "kvm_intel"|null,
  *                     "dirty_ring_max_bytes": int, "dirty_ring_max_entries": int,
  *                     "dirty_ring_acq_rel": bool, "error": str|null},
- *             "kernel_release": str,
+ *             "kernel_release": str, "cpu_model": str,
  *             "libvirt_version": "9.0.0"|null, "qemu_version": "7.2.0"|null,
- *             "dirty_ring": {"usable": bool, "max_size": int, "reasons": [str]},
- *             "ring_selftest": selftest}
- *   selftest {"state": "passed"|"failed"|"unknown", "checked_at": "2026-11-28T04:24:19Z"|null,
- *             "evidence": str|null}   (read from the context's state_dir; "failed" disables
- *             dirty-ring measurement on this host until an operator clears it)
+ *             "dirty_ring": {"usable": bool, "max_size": int, "reasons": [str],
+ *                            "ring_size": int, "offered": bool (usable and qualified for
+ *                            ring_size), "qualification": qualification (for ring_size),
+ *                            "qualified_sizes": [int], "qualifications": [qualification]}}
+ *             (qualifications are read from the context's state_dir and held against the
+ *             host's current facts: a verdict proven on other versions is "unknown", "stale")
+ *   qualification {"state": "passed"|"failed"|"unknown",
+ *             "key": {"kernel_release", "kvm_module", "cpu_model", "libvirt_version",
+ *                     "qemu_version": str, "ring_size": int}|null,
+ *             "checked_at": "2026-11-28T04:24:19Z"|null, "seconds": number|null,
+ *             "checks": [{"name": "counting"|"migration_integrity"|"liveness",
+ *                         "state": "passed"|"failed"|"unknown", "summary": str,
+ *                         "evidence": [str]}],
+ *             "evidence": str|null, "stale": [str]}
  *   measurement {"domain": str (name), "uuid": str, "mode": "page-sampling"|"dirty-bitmap"|
  *             "dirty-ring", "period_seconds": int, "megabytes_per_second": number,
  *             "vcpu_megabytes_per_second": [number] (ring mode only, else []),
@@ -80,8 +89,20 @@ dr_context *dr_context_open(const char *config_json, void *libvirt_connection,
 /** Releases a context and its libvirt reference. NULL is ignored. */
 void dr_context_close(dr_context *context);
 
-/** Probes the host: {"ok": host}. Bounded by the context's timeout_seconds. */
+/** Probes the host: {"ok": host}, judged for the default ring size (4096). Bounded by the
+ * context's timeout_seconds. */
 char *dr_host_probe(dr_context *context);
+
+/**
+ * Qualifies the host's dirty ring of ring_size entries and records the verdict in the context's
+ * state_dir: {"ok": qualification}. Boots canary guests through libvirt and runs live
+ * migrations between two QEMU processes it starts; takes a few minutes, each step bounded
+ * (at most about 10 minutes in all). Errors (nothing recorded) when the canary kernel is not
+ * readable or the host cannot run that ring.
+ * request: {"kernel_path": str (default /var/lib/libvirt/boot/dirtyring-canary.elf),
+ *           "ring_size": int (default 4096)}
+ */
+char *dr_ring_qualify(dr_context *context, const char *request_json);
 
 /**
  * Validates the [dirtyring] configuration, against the host when one is given.
@@ -113,6 +134,17 @@ char *dr_ring_decide(const char *request_json);
 char *dr_destination_check(const char *request_json);
 
 /**
+ * Checks that a guest whose ring is instance_ring_size entries (0: no ring) may live-migrate
+ * away from this host: a ring guest only from a host that qualified its ring size, unless
+ * allow_unqualified.
+ * request: {"host": host, "host_name": str, "instance_ring_size": int,
+ *           "allow_unqualified": bool (default false)}
+ * result:  {"allowed": bool, "unqualified": bool (the ring is not qualified here: allowed
+ *           only through allow_unqualified, a risk to log), "reason": str}
+ */
+char *dr_source_check(const char *request_json);
+
+/**
  * Returns the single <kvm> feature element for a guest with the ring, keeping every child that
  * Nova put in kvm_xml (for example <hidden state='on'/>).
  * request: {"kvm_xml": "<kvm>...</kvm>"|null, "ring_size": int}
@@ -124,11 +156,12 @@ char *dr_kvm_element(const char *request_json);
  * Measures the dirty rate of running guests, all at once (one calc period for all of them).
  * request: {"domains": [name or UUID, ...], "seconds": 1..60,
  *           "mode": "auto"|"page-sampling"|"dirty-bitmap"|"dirty-ring"}
- *   auto: dirty-ring when the guest has the ring and the host's ring_selftest passed,
+ *   auto: dirty-ring when the guest has the ring and the host qualified that ring size,
  *         dirty-bitmap when the guest has no ring, page-sampling otherwise.
  * result:  {"measurements": [{"ok": measurement} | {"error": error}, ...]} in request order.
  * After any dirty-ring operation every vCPU that was running must still progress; a stall is
- * an error of kind "stall" with the evidence, and records selftest state "failed".
+ * an error of kind "stall" with the evidence, and records the host's qualification of that ring
+ * size as "failed" (liveness). dirty-ring mode is refused (unsupported) where not qualified.
  * Bounded by seconds + the context's timeout_seconds (+ 1.5 s when a guest is measured in
  * dirty-ring mode: a 0.5 s baseline of its vCPU threads before and a 1 s check after).
  */

@@ -1,5 +1,9 @@
-/// The transient guest the ring selftest boots: the dirtyring test guest with the ring on.
+/// A transient counting canary of the ring qualification: the dirtyring test guest with the
+/// ring on, rewriting a working set at a paced rate.
 public struct CanaryDomain: Equatable, Sendable {
+    /// Where the canary kernel is installed for libvirt's QEMU to read (`[dirtyring] canary_kernel`).
+    public static let defaultKernelPath = "/var/lib/libvirt/boot/dirtyring-canary.elf"
+
     public var name: String
     /// The test guest's multiboot ELF, booted as `<kernel>`.
     public var kernelPath: String
@@ -7,27 +11,31 @@ public struct CanaryDomain: Equatable, Sendable {
     public var serialPath: String
     /// Ring entries per vCPU: the size this host gives its guests (Nova's default is 4096).
     public var ringSize: Int
-    /// Working set and write rate of the guest, MiB and MiB/s (0: as fast as it can): four
-    /// times the pages of a 4096-entry ring, rewritten as fast as possible, so one measurement
-    /// fills the ring many times. (Here, a canary paced at 100 MiB/s survived up to five ring
-    /// readings in some runs; an unpaced one stalled on the first reading 4 times of 4.)
-    public var workingSetMiB: Int = 64
-    public var rateMiBPerSecond: Int = 0
+    /// Working set and paced write rate of the guest, MiB and MiB/s.
+    public var workingSetMiB: Int
+    public var rateMiBPerSecond: Int
 
-    public init(name: String, kernelPath: String, serialPath: String, ringSize: Int = 4096) {
+    /// The guest's RAM beyond its working set (its kernel, stack and the low 32 MiB).
+    static let overheadMiB = 64
+
+    public init(
+        name: String, kernelPath: String, serialPath: String, ringSize: Int, workingSetMiB: Int, rateMiBPerSecond: Int
+    ) {
         self.name = name
         self.ringSize = ringSize
         self.kernelPath = kernelPath
         self.serialPath = serialPath
+        self.workingSetMiB = workingSetMiB
+        self.rateMiBPerSecond = rateMiBPerSecond
     }
 
-    /// The domain XML: 1 vCPU, 128 MiB, no disk or network, serial to a file.
+    /// The domain XML: 1 vCPU, the working set plus 64 MiB, no disk or network, serial to a file.
     public var xml: String {
         """
         <domain type='kvm'>
           <name>\(escape(name))</name>
-          <description>nova-dirtyring ring selftest canary</description>
-          <memory unit='MiB'>128</memory>
+          <description>nova-dirtyring ring qualification canary</description>
+          <memory unit='MiB'>\(workingSetMiB + Self.overheadMiB)</memory>
           <vcpu>1</vcpu>
           <os>
             <type arch='x86_64' machine='pc'>hvm</type>

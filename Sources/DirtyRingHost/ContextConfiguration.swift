@@ -8,7 +8,7 @@ public struct ContextConfiguration: Codable, Equatable, Sendable {
     public var kvmDevice: String
     /// Upper bound of every blocking call made through the context, in seconds.
     public var timeoutSeconds: Double
-    /// Where the host's ring selftest verdict is kept across restarts.
+    /// Where the host's ring qualification verdicts are kept across restarts.
     public var stateDir: String
 
     public static let defaultLibvirtURI = "qemu:///system"

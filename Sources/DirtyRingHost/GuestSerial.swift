@@ -11,14 +11,26 @@ public enum GuestSerial {
     /// The last progress line in `text`.
     public static func latest(text: String) -> (second: Int, megabytesPerSecond: Double)? {
         for line in text.split(whereSeparator: \.isNewline).reversed() {
-            guard let tRange = line.firstRange(of: "dirtyring-guest: t="),
-                  let achieved = line.firstRange(of: " achieved=")
-            else { continue }
-            let second = Int(line[tRange.upperBound..<achieved.lowerBound])
-            let rate = Double(line[achieved.upperBound...].prefix { $0 == "." || $0.isNumber })
-            if let second, let rate { return (second, rate) }
+            if let report = report(in: line) { return report }
         }
         return nil
+    }
+
+    /// Every progress line of the log at `path`, in order; none when it cannot be read.
+    public static func progress(path: String) -> [(second: Int, megabytesPerSecond: Double)] {
+        guard let data = try? Data(contentsOf: URL(fileURLWithPath: path)) else { return [] }
+        return String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).compactMap(report(in:))
+    }
+
+    /// The second and rate of one "dirtyring-guest: t=N achieved=X MiB/s" line; nil for others.
+    static func report(in line: Substring) -> (second: Int, megabytesPerSecond: Double)? {
+        guard let tRange = line.firstRange(of: "dirtyring-guest: t="),
+              let achieved = line.firstRange(of: " achieved="),
+              tRange.upperBound <= achieved.lowerBound,
+              let second = Int(line[tRange.upperBound..<achieved.lowerBound]),
+              let rate = Double(line[achieved.upperBound...].prefix { $0 == "." || $0.isNumber })
+        else { return nil }
+        return (second, rate)
     }
 
     /// Whether the guest printed its "up" line.

@@ -3,8 +3,8 @@ import HostKVM
 import LibvirtClient
 
 extension HostContext {
-    /// The host's ring selftest verdict, kept in the context's state_dir.
-    public var selftestStore: SelftestStore { SelftestStore(directory: configuration.stateDir) }
+    /// The host's ring qualification verdicts, kept in the context's state_dir.
+    public var qualificationStore: QualificationStore { QualificationStore(directory: configuration.stateDir) }
 
     /// Measures the dirty rate of running guests, all at once, in request order.
     ///
@@ -12,29 +12,31 @@ extension HostContext {
     /// calculations run in the same period; the whole call is bounded by `seconds` plus the
     /// context's timeout (and, after a dirty-ring measurement, a short vCPU check). After a
     /// dirty-ring measurement every vCPU that was running must still run its guest: one that
-    /// does not makes that guest's entry a `stall` error and records the host's ring selftest as
-    /// failed, which keeps `auto` off the ring from then on.
+    /// does not makes that guest's entry a `stall` error and records the host's qualification of
+    /// that ring size as failed (liveness), which keeps guests and measurements off the ring.
     public func measure(
         domains: [String], seconds: Int, mode: RequestedDirtyRateMode
     ) throws(DirtyRingError) -> [Result<DirtyRateMeasurement, DirtyRingError>] {
-        try measure(domains: domains, seconds: seconds, mode: mode, ignoringFailedSelftest: false)
+        try measure(domains: domains, seconds: seconds, mode: mode, qualifying: false)
     }
 
+    /// `qualifying`: the ring is measured whatever its qualification (the qualification's own
+    /// counting canaries).
     func measure(
         domains references: [String], seconds: Int, mode requested: RequestedDirtyRateMode,
-        ignoringFailedSelftest: Bool
+        qualifying: Bool
     ) throws(DirtyRingError) -> [Result<DirtyRateMeasurement, DirtyRingError>] {
         let request = try MeasureRequest(domains: references, seconds: seconds, mode: requested).validated()
-        let store = selftestStore
-        var selftest = store.load()
-        if ignoringFailedSelftest && selftest.state == .failed { selftest = .unknown }
+        let store = qualificationStore
+        let host = try probe()
 
         var results = [Result<DirtyRateMeasurement, DirtyRingError>?](repeating: nil, count: references.count)
         var targets: [MeasureTarget] = []
         for (index, reference) in references.enumerated() {
             do {
                 targets.append(try prepareTarget(
-                    index: index, reference: reference, requested: request.mode, selftest: selftest))
+                    index: index, reference: reference, requested: request.mode, host: host.dirtyRing,
+                    qualifying: qualifying))
             } catch {
                 results[index] = .failure(error)
             }
@@ -46,7 +48,12 @@ extension HostContext {
         }
         if let stall = run.stallEvidence {
             do {
-                try store.save(RingSelftest(state: .failed, checkedAt: UTCTime.now(), evidence: stall))
+                for size in Set(targets.filter { $0.mode == .dirtyRing }.map(\.ringSize)) where !qualifying {
+                    try store.save(RingQualification(
+                        key: host.qualificationKey(ringSize: size), checkedAt: UTCTime.now(), seconds: nil,
+                        checks: [QualificationVerdicts.liveness(
+                            operations: 1, stops: ["after a dirty-rate measurement of a guest: \(stall)"], evidence: [])]))
+                }
             } catch {
                 // The stall is still reported to the caller; the note says it was not recorded.
                 for index in results.indices {
@@ -62,7 +69,7 @@ extension HostContext {
 
     /// Looks one guest up and chooses its mode.
     private func prepareTarget(
-        index: Int, reference: String, requested: RequestedDirtyRateMode, selftest: RingSelftest
+        index: Int, reference: String, requested: RequestedDirtyRateMode, host: HostSupport, qualifying: Bool
     ) throws(DirtyRingError) -> MeasureTarget {
         let connection = self.connection
         let facts = try BoundedCall.run("looking up domain \(reference)", seconds: configuration.timeoutSeconds) {
@@ -71,8 +78,10 @@ extension HostContext {
         }
         if facts.job == .outgoingMigration { throw MeasureErrors.migrating(facts.name) }
         let ringSize = try DomainXML.dirtyRingSize(domainXML: facts.xml) ?? 0
+        let qualification: RingQualification =
+            qualifying ? RingQualification(state: .passed) : RingSize(entries: ringSize).map(host.verdict(for:)) ?? .unknown
         let mode = try ModeChoice.choose(
-            requested: requested, domain: facts.name, ringSize: ringSize, selftest: selftest)
+            requested: requested, domain: facts.name, ringSize: ringSize, qualification: qualification)
         return MeasureTarget(
             index: index, domain: facts.domain, name: facts.name, uuid: facts.uuid,
             memoryMiB: Int(clamping: facts.info.maxMemoryKiB / 1024), vcpus: facts.info.vcpus,

@@ -32,8 +32,9 @@ public final class HostContext: Sendable {
         return HostContext(configuration: configuration, connection: opened)
     }
 
-    /// Reads the host's KVM, kernel, libvirt and QEMU facts and whether the dirty ring can run.
-    public func probe() throws(DirtyRingError) -> HostReport {
+    /// Reads the host's KVM, kernel, CPU, libvirt and QEMU facts, whether the dirty ring can run,
+    /// and whether it is qualified (for a ring of `ringSize` entries and every recorded size).
+    public func probe(ringSize: Int = RingSize.default.entries) throws(DirtyRingError) -> HostReport {
         let connection = self.connection
         let versions = try BoundedCall.run("asking libvirt for its versions", seconds: configuration.timeoutSeconds) {
             () throws(DirtyRingError) -> (UInt, UInt) in
@@ -44,9 +45,10 @@ public final class HostContext: Sendable {
         return HostReport(
             kvm: KVMProbe.facts(device: configuration.kvmDevice),
             kernelRelease: KernelInfo.release(),
+            cpuModel: KernelInfo.cpuModel(),
             libvirtVersion: Version(libvirtInteger: Int(versions.0)),
             qemuVersion: versions.1 == 0 ? nil : Version(libvirtInteger: Int(versions.1)),
-            ringSelftest: selftestStore.load())
+            qualifications: qualificationStore.loadAll(), ringSize: ringSize)
     }
 }
 

@@ -22,3 +22,19 @@ public enum KernelInfo {
         }
     }
 }
+
+extension KernelInfo {
+    /// The first "model name" of `/proc/cpuinfo`, or "unknown".
+    public static func cpuModel(cpuinfoPath: String = "/proc/cpuinfo") -> String {
+        guard let file = fopen(cpuinfoPath, "r") else { return "unknown" }
+        defer { fclose(file) }
+        var buffer = [CChar](repeating: 0, count: 1024)
+        while fgets(&buffer, Int32(buffer.count), file) != nil {
+            let line = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            guard line.hasPrefix("model name"), let colon = line.firstIndex(of: ":") else { continue }
+            let value = line[line.index(after: colon)...].trimmingPrefix(" ")
+            return String(value.prefix { $0 != "\n" })
+        }
+        return "unknown"
+    }
+}

@@ -5,21 +5,21 @@ import Testing
 @Suite("Convergence: the plan, the controller, the dirty-limit commands")
 struct ConvergenceTests {
     static func inputs(
-        _ strategy: ConvergeStrategy, ring: Int = 4096, selftest: RingSelftest.State = .passed,
+        _ strategy: ConvergeStrategy, ring: Int = 4096, selftest: RingQualification.State = .passed,
         qemu: Version? = Version(7, 2), nova: Bool = false, rate: Double? = 100, bandwidth: Double? = 40
     ) -> ConvergencePlan.Inputs {
         ConvergenceFixtures.inputs(strategy, ring: ring, selftest: selftest, qemu: qemu, nova: nova, rate: rate,
                                    bandwidth: bandwidth)
     }
 
-    @Test("the dirty-limit needs the ring, a passed self-test and QEMU 7.1; otherwise the strategy decides")
+    @Test("the dirty-limit needs the ring, a passed qualification and QEMU 7.1; otherwise the strategy decides")
     func plan() {
         #expect(ConvergencePlan.make(Self.inputs(.autoConverge)).method == .dirtyLimit)
         #expect(ConvergencePlan.make(Self.inputs(.forceComplete, qemu: Version(7, 1))).method == .dirtyLimit)
         for (inputs, obstacle) in [
             (Self.inputs(.autoConverge, ring: 0), "the guest has no dirty ring"),
-            (Self.inputs(.autoConverge, selftest: .failed), "self-test failed"),
-            (Self.inputs(.autoConverge, selftest: .unknown), "never checked"),
+            (Self.inputs(.autoConverge, selftest: .failed), "failed qualification"),
+            (Self.inputs(.autoConverge, selftest: .unknown), "not qualified"),
             (Self.inputs(.autoConverge, qemu: Version(7, 0)), "QEMU 7.0.0 is older than 7.1.0"),
             (Self.inputs(.autoConverge, qemu: nil), "version is unknown"),
         ] {

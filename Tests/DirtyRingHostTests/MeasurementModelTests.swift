@@ -6,12 +6,15 @@ import Testing
 /// The pure parts of measurement: the canary's XML, the serial parser, the stall rule.
 @Suite("Measurement building blocks")
 struct MeasurementModelTests {
-    @Test("the canary XML carries the ring, the kernel and the serial file")
+    @Test("the canary XML carries the ring, the kernel, its rate, its memory and the serial file")
     func canaryXML() throws {
-        let canary = CanaryDomain(name: "c1", kernelPath: "/k/guest.elf", serialPath: "/s/c1 <x>.log")
-        #expect(try DomainXML.dirtyRingSize(domainXML: canary.xml) == 4096)
+        let canary = CanaryDomain(
+            name: "c1", kernelPath: "/k/guest.elf", serialPath: "/s/c1 <x>.log", ringSize: 8192, workingSetMiB: 250,
+            rateMiBPerSecond: 100)
+        #expect(try DomainXML.dirtyRingSize(domainXML: canary.xml) == 8192)
         #expect(canary.xml.contains("<kernel>/k/guest.elf</kernel>"))
-        #expect(canary.xml.contains("<cmdline>mb=64 rate=0</cmdline>"))
+        #expect(canary.xml.contains("<cmdline>mb=250 rate=100</cmdline>"))
+        #expect(canary.xml.contains("<memory unit='MiB'>314</memory>"))
         #expect(canary.xml.contains("/s/c1 &lt;x&gt;.log"))
     }
 
@@ -24,17 +27,33 @@ struct MeasurementModelTests {
         #expect(GuestSerial.latest(text: "garbage") == nil)
     }
 
-    @Test("auto picks the ring only where the selftest passed")
+    @Test("the guest's progress lines are all read, in order")
+    func serialProgress() throws {
+        let path = try temporaryStateDirectory() + "/serial.log"
+        try ("dirtyring-guest: up\r\ndirtyring-guest: t=1 achieved=9.9 MiB/s pages=2534\r\n"
+            + "noise t=7\r\ndirtyring-guest: t=2 achieved=10.1 MiB/s pages=2585 stale=0\r\n")
+            .write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(GuestSerial.progress(path: path).map(\.second) == [1, 2])
+        #expect(GuestSerial.progress(path: path).map(\.megabytesPerSecond) == [9.9, 10.1])
+        #expect(GuestSerial.progress(path: path + ".missing").isEmpty)
+    }
+
+    @Test("the ring is read only where it is qualified; explicit ring reads are refused elsewhere")
     func modeChoice() throws {
-        let passed = RingSelftest(state: .passed)
-        let failed = RingSelftest(state: .failed, evidence: "vCPU 0")
-        #expect(try ModeChoice.choose(requested: .auto, domain: "d", ringSize: 4096, selftest: passed) == .dirtyRing)
-        #expect(try ModeChoice.choose(requested: .auto, domain: "d", ringSize: 4096, selftest: .unknown) == .pageSampling)
-        #expect(try ModeChoice.choose(requested: .auto, domain: "d", ringSize: 4096, selftest: failed) == .pageSampling)
-        #expect(try ModeChoice.choose(requested: .auto, domain: "d", ringSize: 0, selftest: failed) == .dirtyBitmap)
-        #expect(throws: DirtyRingError.self) { try ModeChoice.choose(requested: .dirtyRing, domain: "d", ringSize: 0, selftest: passed) }
-        #expect(throws: DirtyRingError.self) { try ModeChoice.choose(requested: .dirtyRing, domain: "d", ringSize: 4096, selftest: failed) }
-        #expect(throws: DirtyRingError.self) { try ModeChoice.choose(requested: .dirtyBitmap, domain: "d", ringSize: 4096, selftest: passed) }
+        let passed = RingQualification(state: .passed)
+        let failed = RingQualification(state: .failed, evidence: "counting failed: read 16.0 for 10.0 MiB/s")
+        #expect(try ModeChoice.choose(requested: .auto, domain: "d", ringSize: 4096, qualification: passed) == .dirtyRing)
+        #expect(try ModeChoice.choose(requested: .auto, domain: "d", ringSize: 4096, qualification: .unknown) == .pageSampling)
+        #expect(try ModeChoice.choose(requested: .auto, domain: "d", ringSize: 4096, qualification: failed) == .pageSampling)
+        #expect(try ModeChoice.choose(requested: .auto, domain: "d", ringSize: 0, qualification: failed) == .dirtyBitmap)
+        #expect(throws: DirtyRingError.self) { try ModeChoice.choose(requested: .dirtyRing, domain: "d", ringSize: 0, qualification: passed) }
+        let refusal = try #require(throws: DirtyRingError.self) {
+            try ModeChoice.choose(requested: .dirtyRing, domain: "d", ringSize: 4096, qualification: failed)
+        }
+        #expect(refusal.kind == .unsupported)
+        #expect(refusal.message.contains("read 16.0 for 10.0 MiB/s") && refusal.message.contains("dirtyring qualify"))
+        #expect(throws: DirtyRingError.self) { try ModeChoice.choose(requested: .dirtyRing, domain: "d", ringSize: 4096, qualification: .unknown) }
+        #expect(throws: DirtyRingError.self) { try ModeChoice.choose(requested: .dirtyBitmap, domain: "d", ringSize: 4096, qualification: passed) }
     }
 
     @Test("a vCPU bouncing to user space is a stall; a halted or guest-running one is not")

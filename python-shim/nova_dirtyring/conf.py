@@ -75,12 +75,19 @@ Whether guests booted on this host get the KVM dirty ring.
 
 Possible values:
 
-* ``auto``: guests get the ring when this host supports it (KVM reports
-  ``KVM_CAP_DIRTY_LOG_RING``, libvirt >= 8.0, QEMU >= 6.1); otherwise they
-  boot without it. The host reports the ``CUSTOM_KVM_DIRTY_RING`` trait only
-  when it supports the ring.
-* ``on``: guests get the ring. nova-compute refuses to start when this host
-  cannot provide a ring of ``ring_size`` entries.
+* ``auto``: guests get the ring only while this host is qualified for a
+  ring of ``ring_size`` entries: it supports the ring (KVM reports
+  ``KVM_CAP_DIRTY_LOG_RING``, libvirt >= 8.0, QEMU >= 6.1) and its ring
+  qualification (``dirtyring qualify``: counting, migration integrity and
+  liveness checks on canary guests) passed for the current kernel, KVM
+  module, CPU, libvirt and QEMU. nova-compute runs the qualification in the
+  background at start when the verdict is missing or stale; until it passes,
+  guests boot without the ring. The host reports the
+  ``CUSTOM_KVM_DIRTY_RING`` trait only while qualified.
+* ``on``: guests get the ring. At start nova-compute qualifies the host when
+  the verdict is missing or stale (a few minutes, before it serves), and
+  refuses to start, naming the failed check, unless the qualification
+  passed.
 * ``off``: guests boot without the ring and the host does not report
   ``CUSTOM_KVM_DIRTY_RING``. A guest whose flavor or image requires the ring
   (``on``) fails to boot here and is rescheduled to another host.
@@ -99,8 +106,44 @@ Must be a power of two from 1024 to 65536, and no larger than the maximum
 the host kernel supports (reported by ``KVM_CAP_DIRTY_LOG_RING``). Every
 entry takes 16 bytes per vCPU. A flavor extra spec ``dirtyring:ring_size``
 or an image property ``dirtyring_ring_size`` overrides this value for a
-single guest. Guests can only be live migrated to hosts that support their
-ring size.
+single guest. Guests can only be live migrated to hosts that qualified their
+ring size, and only from a host that did (see
+``allow_unqualified_ring_migration``).
+
+Related options:
+
+* ``ring_mode``, ``canary_kernel``
+"""),
+    cfg.StrOpt(
+        'canary_kernel',
+        default='/var/lib/libvirt/boot/dirtyring-canary.elf',
+        help="""
+Absolute path of the canary kernel the ring qualification boots (the
+nova-dirtyring test guest, a 32-bit multiboot ELF). Must be readable by
+libvirt's QEMU. When it is missing the host cannot be qualified and guests
+boot without the ring (``ring_mode = on`` refuses to start).
+
+Related options:
+
+* ``ring_mode``
+"""),
+    cfg.BoolOpt(
+        'allow_unqualified_ring_migration',
+        default=False,
+        help="""
+Whether a guest that runs with the dirty ring may live-migrate away from this
+host although this host has not qualified its ring size (qualification
+failed, never ran, or is stale).
+
+On a host whose ring fails qualification a live migration can lose guest
+writes without any error: the destination then runs with stale memory. By
+default such a migration is refused before it starts, with the reason in the
+instance's action events; a cold migration or a hard reboot rebuilds the
+guest without the ring. Set to ``true`` only when the risk is understood.
+
+Related options:
+
+* ``ring_mode``
 """),
     cfg.IntOpt(
         'libvirt_call_timeout',
@@ -116,13 +159,15 @@ compute.
         'state_dir',
         default='/var/lib/nova-dirtyring',
         help="""
-Absolute path of the directory where this host's dirty-ring selftest verdict
-is kept (``ring-selftest.json``, written by ``dirtyring selftest`` and by the
-library when a dirty-ring read stalls a guest's vCPU). Dirty-rate measurements
-use the dirty ring only while the verdict there is ``passed``; a ``failed``
-verdict stays until an operator runs ``dirtyring selftest --clear``. Must be
-writable by nova-compute and the same directory the ``dirtyring`` command uses
-(its ``--state-dir``).
+Absolute path of the directory where this host's dirty-ring qualification
+verdicts are kept (``ring-qualification.json``, one verdict per ring size,
+written by ``dirtyring qualify``, by nova-compute's qualification at start and
+by the library when a dirty-ring read stalls a guest's vCPU). Guests get the
+ring, and dirty-rate measurements read it, only while the verdict for its
+size is ``passed`` for the current kernel, KVM module, CPU, libvirt and QEMU;
+``dirtyring qualify --clear`` forgets every verdict. Must be writable by
+nova-compute and the same directory the ``dirtyring`` command uses (its
+``--state-dir``).
 """),
 ]
 

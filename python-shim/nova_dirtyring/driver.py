@@ -165,6 +165,8 @@ class LibvirtDriver(libvirt_driver.LibvirtDriver):
         self._dr_precheck_lock = threading.Lock()
         # Convergence runs by instance uuid, while _live_migration runs.
         self._dr_convergence_runs = {}
+        # The ring qualification that init_host started in the background.
+        self._dr_qualification_thread = None
         error = None
         try:
             self._dr_library = native.Library(CONF.dirtyring.library_path)
@@ -210,6 +212,11 @@ class LibvirtDriver(libvirt_driver.LibvirtDriver):
             if self._dr_context is None:
                 self._dr_context = self._dr_open_context()
             self._dr_host = self._dr_context.probe()
+            if (CONF.dirtyring.ring_mode == 'on' and
+                    self._dr_needs_qualification()):
+                # 'on' insists on the ring: prove it before serving.
+                self._dr_qualify()
+                self._dr_host = self._dr_context.probe()
             result = self._dr_library.config_check(_config(), self._dr_host)
             if self._dr_publisher is None:
                 self._dr_publisher = notifications.Publisher(
@@ -222,17 +229,88 @@ class LibvirtDriver(libvirt_driver.LibvirtDriver):
         self._dr_publisher.collect_log()
         self._dr_lift_leftover_throttles()
         self._dr_offers_ring = bool(result.get('offers_ring'))
+        self._dr_log_ring_state()
+        if self._dr_needs_qualification():
+            self._dr_qualification_thread = threading.Thread(
+                target=self._dr_qualify_in_background,
+                name='dirtyring-qualify', daemon=True)
+            self._dr_qualification_thread.start()
+
+    def _dr_ring_verdict(self):
+        """This host's qualification of [dirtyring] ring_size (a dict)."""
+        ring = (self._dr_host or {}).get('dirty_ring') or {}
+        for verdict in ring.get('qualifications') or ():
+            if (verdict.get('key') or {}).get('ring_size') == \
+                    CONF.dirtyring.ring_size:
+                return verdict
+        return {'state': 'unknown',
+                'evidence': 'this host was never qualified for a ring of '
+                            '%d entries' % CONF.dirtyring.ring_size}
+
+    def _dr_needs_qualification(self):
+        """Whether the ring could be offered but has no current verdict."""
+        ring = (self._dr_host or {}).get('dirty_ring') or {}
+        return (CONF.dirtyring.ring_mode != 'off' and
+                CONF.libvirt.virt_type == 'kvm' and
+                bool(ring.get('usable')) and
+                CONF.dirtyring.ring_size <= (ring.get('max_size') or 0) and
+                self._dr_ring_verdict().get('state') == 'unknown')
+
+    def _dr_qualify(self):
+        """Qualify the ring on a context of its own (blocking, minutes).
+
+        :returns: the qualification document
+        :raises: NativeError
+        """
+        context = self._dr_library.open_context(
+            {'libvirt_uri': self._uri(),
+             'kvm_device': '/dev/kvm',
+             'timeout_seconds': CONF.dirtyring.libvirt_call_timeout,
+             'state_dir': CONF.dirtyring.state_dir})
+        try:
+            LOG.info('Qualifying the KVM dirty ring of %d entries on this '
+                     'host (canary kernel %s); guests boot without the ring '
+                     'until it passes', CONF.dirtyring.ring_size,
+                     CONF.dirtyring.canary_kernel)
+            return context.qualify(CONF.dirtyring.canary_kernel,
+                                   CONF.dirtyring.ring_size)
+        finally:
+            context.close()
+
+    def _dr_qualify_in_background(self):
+        """Qualify, then offer the ring if it passed (never raises)."""
+        try:
+            self._dr_qualify()
+            host = self._dr_context.probe()
+            result = self._dr_library.config_check(_config(), host)
+        except Exception as e:
+            message = (e.one_line() if isinstance(e, native.NativeError)
+                       else '%s: %s' % (type(e).__name__, e))
+            LOG.warning('KVM dirty ring qualification could not run: %s; '
+                        'guests boot without the ring', message)
+            return
+        self._dr_host = host
+        self._dr_offers_ring = bool(result.get('offers_ring'))
+        self._dr_log_ring_state()
+
+    def _dr_log_ring_state(self):
+        """One line: whether guests get the ring here, and why."""
         ring = self._dr_host.get('dirty_ring') or {}
         kvm = self._dr_host.get('kvm') or {}
-        LOG.info(
-            'KVM dirty ring: usable=%(usable)s max_size=%(max)s '
-            'offers_ring=%(offers)s ring_mode=%(mode)s ring_size=%(size)s '
-            'kernel=%(kernel)s libvirt=%(libvirt)s qemu=%(qemu)s '
-            'kvm_module=%(module)s reasons=%(reasons)s',
+        verdict = self._dr_ring_verdict()
+        log = LOG.info if (self._dr_offers_ring or verdict.get(
+            'state') != 'failed') else LOG.warning
+        log('KVM dirty ring: offered=%(offers)s usable=%(usable)s '
+            'max_size=%(max)s ring_mode=%(mode)s ring_size=%(size)s '
+            'qualification=%(state)s (%(evidence)s) kernel=%(kernel)s '
+            'libvirt=%(libvirt)s qemu=%(qemu)s kvm_module=%(module)s '
+            'reasons=%(reasons)s',
             {'usable': ring.get('usable'), 'max': ring.get('max_size'),
              'offers': self._dr_offers_ring,
              'mode': CONF.dirtyring.ring_mode,
              'size': CONF.dirtyring.ring_size,
+             'state': verdict.get('state'),
+             'evidence': verdict.get('evidence') or '-',
              'kernel': self._dr_host.get('kernel_release'),
              'libvirt': self._dr_host.get('libvirt_version'),
              'qemu': self._dr_host.get('qemu_version'),
@@ -316,11 +394,9 @@ class LibvirtDriver(libvirt_driver.LibvirtDriver):
 
     def _dr_decide(self, instance):
         """Ask the library for this guest's ring size (0: no ring)."""
-        if CONF.libvirt.virt_type != 'kvm':
+        if CONF.libvirt.virt_type != 'kvm' or self._dr_host is None:
+            # An unprobed host has proven nothing: Nova's own guest.
             return 0
-        if self._dr_host is None:
-            raise DirtyRingUnsupported(
-                reason='the host was not probed (init_host did not run)')
         extra_specs = {
             k: v for k, v in (instance.flavor.extra_specs or {}).items()
             if k.startswith(EXTRA_SPEC_PREFIX)}
@@ -447,6 +523,9 @@ class LibvirtDriver(libvirt_driver.LibvirtDriver):
         data = super().check_can_live_migrate_source(
             context, instance, dest_check_data,
             block_device_info=block_device_info)
+        refusal = self._dr_source_refusal(instance)
+        if refusal is not None:
+            raise exception.MigrationPreCheckError(reason=refusal)
         started = time.monotonic()
         try:
             refusal = self._dr_precheck(instance)
@@ -466,6 +545,36 @@ class LibvirtDriver(libvirt_driver.LibvirtDriver):
             self._dr_forget_decision(instance.uuid)
             raise exception.MigrationPreCheckError(reason=refusal)
         return data
+
+    def _dr_source_refusal(self, instance):
+        """None when the guest may leave this host, else the reason.
+
+        A guest with the dirty ring leaves only a host that qualified its
+        ring size (``dr_source_check``), unless
+        ``[dirtyring] allow_unqualified_ring_migration``.
+        """
+        try:
+            ring_size = _sysmeta_ring_size(instance)
+        except ValueError:
+            return ('instance system_metadata %s=%r is not an integer'
+                    % (SYSMETA_RING_SIZE,
+                       instance.system_metadata.get(SYSMETA_RING_SIZE)))
+        if ring_size == 0:
+            return None
+        if self._dr_host is None:
+            return ('host %s was not probed for the KVM dirty ring'
+                    % CONF.host)
+        try:
+            result = self._dr_library.source_check(
+                self._dr_host, CONF.host, ring_size,
+                CONF.dirtyring.allow_unqualified_ring_migration)
+        except native.NativeError as e:
+            return e.one_line()
+        if not result.get('allowed'):
+            return result.get('reason')
+        if result.get('unqualified'):
+            LOG.warning('%s', result.get('reason'), instance=instance)
+        return None
 
     def _dr_precheck_action(self, instance):
         """The effective action and where it comes from (flavor|host)."""

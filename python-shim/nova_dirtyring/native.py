@@ -36,7 +36,8 @@ LIBRARY_PATH_OPTION = '[dirtyring] library_path'
 REQUIRED_FUNCTIONS = (
     'dr_abi_version', 'dr_context_open', 'dr_context_close',
     'dr_host_probe', 'dr_config_check', 'dr_ring_decide',
-    'dr_destination_check', 'dr_kvm_element', 'dr_dirty_rate_measure',
+    'dr_destination_check', 'dr_source_check', 'dr_kvm_element',
+    'dr_dirty_rate_measure', 'dr_ring_qualify',
     'dr_migration_forecast', 'dr_precheck_decide', 'dr_notifier_open',
     'dr_notify', 'dr_notifier_status', 'dr_notifier_close', 'dr_string_free',
     'dr_migration_watch_start', 'dr_migration_watch_status',
@@ -201,11 +202,13 @@ class Library(object):
         lib.dr_context_close.restype = None
         lib.dr_host_probe.argtypes = [ctypes.c_void_p]
         lib.dr_host_probe.restype = ctypes.c_void_p
-        lib.dr_dirty_rate_measure.argtypes = [ctypes.c_void_p,
-                                              ctypes.c_char_p]
-        lib.dr_dirty_rate_measure.restype = ctypes.c_void_p
+        for name in ('dr_dirty_rate_measure', 'dr_ring_qualify'):
+            func = getattr(lib, name)
+            func.argtypes = [ctypes.c_void_p, ctypes.c_char_p]
+            func.restype = ctypes.c_void_p
         for name in ('dr_config_check', 'dr_ring_decide',
-                     'dr_destination_check', 'dr_kvm_element',
+                     'dr_destination_check', 'dr_source_check',
+                     'dr_kvm_element',
                      'dr_migration_forecast', 'dr_precheck_decide'):
             func = getattr(lib, name)
             func.argtypes = [ctypes.c_char_p]
@@ -297,6 +300,16 @@ class Library(object):
             'host': host,
             'host_name': host_name,
             'instance_ring_size': instance_ring_size,
+        })
+
+    def source_check(self, host, host_name, instance_ring_size,
+                     allow_unqualified):
+        """:returns: {"allowed", "reason"}"""
+        return self._call_json('dr_source_check', {
+            'host': host,
+            'host_name': host_name,
+            'instance_ring_size': instance_ring_size,
+            'allow_unqualified': allow_unqualified,
         })
 
     def kvm_element(self, kvm_xml, ring_size):
@@ -404,6 +417,24 @@ class Context(object):
             lib = self._library._lib
             pointer = run_blocking(lib.dr_host_probe, self._handle)
         return self._library._result(pointer, 'dr_host_probe')
+
+    def qualify(self, kernel_path, ring_size):
+        """Qualify this host's dirty ring of ``ring_size`` entries (blocking).
+
+        Takes a few minutes (each step bounded by the library). Holds the
+        context for that long: use a context of its own.
+
+        :returns: the qualification document of dirtyring.h
+        """
+        request = json.dumps({'kernel_path': kernel_path,
+                              'ring_size': ring_size}).encode('utf-8')
+        with self._lock:
+            if not self._handle:
+                raise NativeError('internal', 'context is closed')
+            lib = self._library._lib
+            pointer = run_blocking(lib.dr_ring_qualify, self._handle,
+                                   request)
+        return self._library._result(pointer, 'dr_ring_qualify')
 
     def measure(self, domains, seconds, mode='auto'):
         """Measure the dirty rate of running guests (blocking).

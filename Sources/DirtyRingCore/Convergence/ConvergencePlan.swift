@@ -30,7 +30,7 @@ public struct ConvergencePlan: Codable, Equatable, Sendable {
         public var strategy: ConvergeStrategy
         /// The guest's dirty ring, in entries; 0 for none.
         public var ringSize: Int
-        public var selftest: RingSelftest.State
+        public var selftest: RingQualification.State
         /// QEMU's version on this host; nil when unknown.
         public var qemuVersion: Version?
         /// Whether Nova's own flags already enable auto-converge.
@@ -40,7 +40,7 @@ public struct ConvergencePlan: Codable, Equatable, Sendable {
         public var expectedBandwidth: Double?
 
         public init(
-            strategy: ConvergeStrategy, ringSize: Int, selftest: RingSelftest.State, qemuVersion: Version?,
+            strategy: ConvergeStrategy, ringSize: Int, selftest: RingQualification.State, qemuVersion: Version?,
             novaAutoConverge: Bool = false, expectedDirtyRate: Double? = nil, expectedBandwidth: Double? = nil
         ) {
             self.strategy = strategy
@@ -71,7 +71,7 @@ public struct ConvergencePlan: Codable, Equatable, Sendable {
         case autoConverge = "auto_converge"
     }
 
-    /// Plans. The dirty-limit needs the ring, a passed self-test and QEMU 7.1; otherwise the
+    /// Plans. The dirty-limit needs the ring, a passed qualification and QEMU 7.1; otherwise the
     /// strategy decides. Auto-converge's first step is the throttle t with which a guest whose
     /// writes slow in proportion (rate x (1 - t)) dirties half of what the link carries, at
     /// least QEMU's 20 %; QEMU takes a further step only when a round still dirtied more than
@@ -100,7 +100,7 @@ public struct ConvergencePlan: Codable, Equatable, Sendable {
         }
         return ConvergencePlan(
             method: .dirtyLimit,
-            reason: "dirty-limit on the vCPUs when it will not converge (ring \(inputs.ringSize) entries, self-test passed)",
+            reason: "dirty-limit on the vCPUs when it will not converge (ring \(inputs.ringSize) entries, qualified on this host)",
             autoConverge: nil)
     }
 
@@ -111,8 +111,8 @@ public struct ConvergencePlan: Codable, Equatable, Sendable {
         guard qemu >= dirtyLimitQEMU else { return "QEMU \(qemu.description) is older than \(dirtyLimitQEMU.description)" }
         switch inputs.selftest {
         case .passed: return nil
-        case .failed: return "this host's dirty-ring self-test failed"
-        case .unknown: return "this host's dirty ring was never checked (dirtyring selftest)"
+        case .failed: return "this host's dirty ring failed qualification"
+        case .unknown: return "this host's dirty ring is not qualified (dirtyring qualify)"
         }
     }
 

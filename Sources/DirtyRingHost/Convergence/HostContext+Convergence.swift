@@ -19,8 +19,11 @@ extension HostContext {
                 return (domain, try domain.info(), try connection.hypervisorVersion())
             }
         }
+        let qualification = RingSize(entries: request.ringSize).flatMap { size in
+            try? probe().dirtyRing.verdict(for: size)
+        }
         let plan = ConvergencePlan.make(.init(
-            strategy: request.strategy, ringSize: request.ringSize, selftest: selftestStore.load().state,
+            strategy: request.strategy, ringSize: request.ringSize, selftest: qualification?.state ?? .unknown,
             qemuVersion: hypervisor == 0 ? nil : Version(libvirtInteger: Int(hypervisor)),
             novaAutoConverge: request.novaAutoConverge, expectedDirtyRate: request.expected?.dirtyRate,
             expectedBandwidth: request.expected?.bandwidth))
