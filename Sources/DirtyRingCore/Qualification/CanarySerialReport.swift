@@ -1,0 +1,42 @@
+/// What the self-checking canary (tox-data/guest, `check=1`) printed on its serial console.
+public struct CanarySerialReport: Equatable, Sendable {
+    /// It printed its "up" line.
+    public var up: Bool
+    /// The second of its last progress line (`t=`); nil before the first.
+    public var lastSecond: Int?
+    /// The last cumulative stale count (`stale=`); nil when no progress line carried one.
+    public var stalePages: Int?
+    /// How many progress lines it printed.
+    public var progressLines: Int
+    /// The mismatches it printed ("page=P found=F expected=E"), at most 8.
+    public var staleSamples: [String]
+
+    /// Reads the canary's output; partial or garbled lines are ignored, never trapped on.
+    public init(text: String) {
+        up = false
+        lastSecond = nil
+        stalePages = nil
+        progressLines = 0
+        staleSamples = []
+        for line in text.split(whereSeparator: \.isNewline) {
+            guard let start = line.firstRange(of: "dirtyring-guest: ") else { continue }
+            let body = line[start.upperBound...]
+            if body.hasPrefix("up ") {
+                up = true
+            } else if body.hasPrefix("stale ") {
+                if staleSamples.count < 8 { staleSamples.append(String(body.dropFirst(6))) }
+            } else if body.hasPrefix("t="), let second = Self.number(after: "t=", in: body) {
+                progressLines += 1
+                lastSecond = second
+                if let stale = Self.number(after: " stale=", in: body) { stalePages = stale }
+            }
+        }
+    }
+
+    /// The decimal number that follows `key` in `line`.
+    static func number(after key: String, in line: Substring) -> Int? {
+        guard let range = line.firstRange(of: key) else { return nil }
+        let digits = line[range.upperBound...].prefix { $0.isASCII && $0.isNumber }
+        return DecimalInteger.parse(String(digits))
+    }
+}
