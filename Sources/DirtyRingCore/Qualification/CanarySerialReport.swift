@@ -11,14 +11,17 @@ public struct CanarySerialReport: Equatable, Sendable {
     /// The mismatches it printed ("page=P found=F expected=E"), at most 8.
     public var staleSamples: [String]
 
-    /// Reads the canary's output; partial or garbled lines are ignored, never trapped on.
+    /// Reads the canary's output; garbled lines are ignored, never trapped on, and so is a last
+    /// line without its newline (QEMU may be writing it: `stale=1` could be the start of 12).
     public init(text: String) {
         up = false
         lastSecond = nil
         stalePages = nil
         progressLines = 0
         staleSamples = []
-        for line in text.split(whereSeparator: \.isNewline) {
+        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
+        if !lines.isEmpty { lines.removeLast() }  // after the last newline: empty, or a line not yet complete
+        for line in lines {
             guard let start = line.firstRange(of: "dirtyring-guest: ") else { continue }
             let body = line[start.upperBound...]
             if body.hasPrefix("up ") {
