@@ -32,6 +32,8 @@ let package = Package(
         .target(name: "LibvirtClient", dependencies: ["CLibvirt"]),
         .target(name: "HostKVM"),
         .target(name: "AMQPClient", dependencies: ["CRabbitMQ", "DirtyRingCore"]),
+        // QEMU child processes (posix_spawn, stop and reap) and a QMP client on a unix socket.
+        .target(name: "QEMUProcess", dependencies: ["DirtyRingCore"]),
 
         // Pure logic: no C.
         .target(name: "DirtyRingCore"),
@@ -40,7 +42,9 @@ let package = Package(
         .target(name: "ThreadSupport"),
 
         // The host-facing service that the CLI and the C ABI share.
-        .target(name: "DirtyRingHost", dependencies: ["DirtyRingCore", "LibvirtClient", "HostKVM", "ThreadSupport"]),
+        .target(
+            name: "DirtyRingHost",
+            dependencies: ["DirtyRingCore", "LibvirtClient", "HostKVM", "ThreadSupport", "QEMUProcess"]),
 
         // Publishes notifications to RabbitMQ: enqueue at once, a background publisher, the spool.
         .target(name: "NotificationPublisher", dependencies: ["DirtyRingCore", "AMQPClient", "ThreadSupport"]),
@@ -68,7 +72,7 @@ let package = Package(
         .testTarget(name: "DirtyRingCoreTests", dependencies: ["DirtyRingCore", "DirtyRingTestSupport"]),
         .testTarget(
             name: "DirtyRingHostTests",
-            dependencies: ["DirtyRingHost", "HostKVM", "LibvirtClient", "DirtyRingTestSupport"]),
+            dependencies: ["DirtyRingHost", "HostKVM", "LibvirtClient", "QEMUProcess", "DirtyRingTestSupport"]),
         .testTarget(
             name: "DirtyRingExportTests", dependencies: ["DirtyRingExport", "DirtyRingCore", "DirtyRingTestSupport"]),
         .testTarget(

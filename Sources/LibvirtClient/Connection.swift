@@ -57,6 +57,15 @@ public final class Connection: @unchecked Sendable {
         return String(cString: name)
     }
 
+    /// The host's capabilities XML (`virConnectGetCapabilities`).
+    public func capabilities() throws(LibvirtError) -> String {
+        guard let xml = virConnectGetCapabilities(pointer) else {
+            throw LibvirtError.takeLast(operation: "virConnectGetCapabilities")
+        }
+        defer { free(xml) }
+        return String(cString: xml)
+    }
+
     /// Looks up a domain by name.
     public func domain(named name: String) throws(LibvirtError) -> Domain {
         guard let domain = virDomainLookupByName(pointer, name) else {

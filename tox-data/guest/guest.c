@@ -14,6 +14,16 @@
  * 32 MiB physical), round robin, `rate` MiB/s (= rate*256 pages/s) paced with rdtsc calibrated
  * against PIT channel 2. rate=0 writes as fast as it can. Reports the achieved rate once a second.
  *
+ * check=1 makes it a self-checking canary: before writing generation g into a page it reads the
+ * page's word, which must hold g-1 (0 on the first pass: fresh guest RAM is zero); a mismatch is a
+ * stale page (a write lost, e.g. by a live migration that missed a dirty page). Each progress line
+ * then ends with the cumulative count, ` stale=S`, and the first 8 mismatches are printed as
+ *
+ *   dirtyring-guest: stale page=P found=F expected=E
+ *
+ * corrupt=N (testing the check itself; needs check=1) skips the writes to N pages (the first N
+ * of the working set) once, in the second pass, so that the third pass finds exactly N stale pages.
+ *
  * Build: scripts/build-guest (gcc -m32 -ffreestanding -nostdlib -fno-pic -static -T guest.ld).
  */
 
@@ -131,8 +141,14 @@ void kmain(u32 magic, const struct multiboot_info *mbi) {
     if (magic == 0x2BADB002u && (mbi->flags & 4u) && mbi->cmdline) cmdline = (const char *)mbi->cmdline;
     parse_u32(cmdline, "mb=", &mb);
     parse_u32(cmdline, "rate=", &rate);
+    u32 check = 0, corrupt = 0;
+    parse_u32(cmdline, "check=", &check);
+    parse_u32(cmdline, "corrupt=", &corrupt);
+    if (!check) corrupt = 0;
 
-    puts_("dirtyring-guest: up mb="); putu(mb); puts_(" rate="); putu(rate); puts_("\n");
+    puts_("dirtyring-guest: up mb="); putu(mb); puts_(" rate="); putu(rate);
+    if (check) { puts_(" check=1"); if (corrupt) { puts_(" corrupt="); putu(corrupt); } }
+    puts_("\n");
 
     /* Clamp the working set to the memory the loader reports (mem_upper is KiB above 1 MiB). */
     if (magic == 0x2BADB002u && (mbi->flags & 1u)) {
@@ -160,11 +176,28 @@ void kmain(u32 magic, const struct multiboot_info *mbi) {
     volatile u32 *base = (volatile u32 *)WSET_BASE;
     u32 page = 0, gen = 1;
     u64 now = rdtsc();
-    u64 next = now, report = now + hz, written = 0, seconds = 0;
+    u64 next = now, report = now + hz, written = 0, seconds = 0, stale = 0;
     for (;;) {
-        for (u32 i = 0; i < batch; i++) {
-            base[page * (PAGE / 4)] = gen;
-            if (++page == npages) { page = 0; gen++; }
+        if (check) {
+            for (u32 i = 0; i < batch; i++) {
+                volatile u32 *word = &base[page * (PAGE / 4)];
+                u32 found = *word, expected = gen - 1;
+                if (found != expected) {
+                    if (stale < 8) {
+                        puts_("dirtyring-guest: stale page="); putu(page); puts_(" found="); putu(found);
+                        puts_(" expected="); putu(expected); puts_("\n");
+                    }
+                    stale++;
+                }
+                /* corrupt=N: leave the first N pages at generation 1 during pass 2. */
+                if (!(gen == 2 && page < corrupt)) *word = gen;
+                if (++page == npages) { page = 0; gen++; }
+            }
+        } else {
+            for (u32 i = 0; i < batch; i++) {
+                base[page * (PAGE / 4)] = gen;
+                if (++page == npages) { page = 0; gen++; }
+            }
         }
         written += batch;
         if (ticks_per_batch) {
@@ -183,7 +216,9 @@ void kmain(u32 magic, const struct multiboot_info *mbi) {
             u64 tenths = written * 10u / 256u;
             puts_("dirtyring-guest: t="); putu(seconds); puts_(" achieved=");
             putu(tenths / 10u); putc_('.'); putu(tenths % 10u); puts_(" MiB/s pages=");
-            putu(written); puts_("\n");
+            putu(written);
+            if (check) { puts_(" stale="); putu(stale); }
+            puts_("\n");
             written = 0;
             report += hz;
             if (now > report) report = now + hz;
