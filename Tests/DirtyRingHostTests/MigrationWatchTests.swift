@@ -72,6 +72,11 @@ struct MigrationWatchTests {
             }
     }
 
+    /// A reading of a guest that keeps dirtying 80 MiB/s whatever the limit.
+    static func flat(at seconds: Double, round: Int) -> MigrationProgress {
+        ConvergenceFixtures.reading(at: seconds, round: round, remaining: 256, dirty: 80)
+    }
+
     static func watch(
         plan: ConvergencePlan, job: ScriptedJob, qmp: RecordingQMP, journal: ThrottleJournal, notices: NoticeBox,
         strategy: String = "auto-converge"
@@ -172,7 +177,7 @@ struct MigrationWatchTests {
         #expect(journal.records().records.isEmpty)
     }
 
-    @Test("a dirty-limit without effect is cancelled and checked, then force-complete is asked for; the notification says so")
+    @Test("a dirty-limit without effect is cancelled and checked, then force-complete is asked for; notified")
     func dirtyLimitWithoutEffect() throws {
         let journal = ThrottleJournal(stateDirectory: try temporaryStateDirectory())
         let qmp = RecordingQMP()
@@ -180,7 +185,7 @@ struct MigrationWatchTests {
         let plan = ConvergencePlan.make(ConvergenceFixtures.inputs(.forceComplete))
         // The guest keeps dirtying 80 MiB/s whatever the limit; at 38 s (12 s, two rounds) the window ends.
         let readings = [ConvergenceFixtures.reading(at: 10, round: 1, remaining: 700)]
-            + (0..<3).map { ConvergenceFixtures.reading(at: 26 + 6 * Double($0), round: 2 + $0, remaining: 256, dirty: 80) }
+            + (0..<3).map { Self.flat(at: 26 + 6 * Double($0), round: 2 + $0) }
         let watch = try Self.watch(plan: plan, job: ScriptedJob(readings), qmp: qmp, journal: journal, notices: notices,
                                    strategy: "force-complete")
         let first = qmp.sent.firstLimit
@@ -203,8 +208,8 @@ struct MigrationWatchTests {
             Issue.record("no reason in \(starts[2])")
             return
         }
-        #expect(reason.hasPrefix("dirty-limit \(first), lowered to \(second), MiB/s per vCPU had no effect within 12 s: "
-            + "dirty rate 80.0 MiB/s -> 80.0 MiB/s; lifted; moving to force-complete"), "\(reason)")
+        #expect(reason.hasPrefix("dirty-limit \(first), lowered to \(second), MiB/s per vCPU had no effect within "
+            + "12 s: dirty rate 80.0 MiB/s -> 80.0 MiB/s; lifted; moving to force-complete"), "\(reason)")
         #expect(starts[2]["throttle"]?["dirty_limit_megabytes_per_second"] == .null)
 
         // Nothing is left to lift when the migration ends.
@@ -222,7 +227,7 @@ struct MigrationWatchTests {
         let qmp = RecordingQMP()
         let notices = NoticeBox()
         let readings = [ConvergenceFixtures.reading(at: 10, round: 1, remaining: 700)]
-            + (0..<5).map { ConvergenceFixtures.reading(at: 26 + 6 * Double($0), round: 2 + $0, remaining: 256, dirty: 80) }
+            + (0..<5).map { Self.flat(at: 26 + 6 * Double($0), round: 2 + $0) }
         let watch = try Self.watch(plan: Self.dirtyLimitPlan, job: ScriptedJob(readings), qmp: qmp, journal: journal,
                                    notices: notices)
         #expect(Array(qmp.sent.suffix(2)) == [DirtyLimitCommands.cancel, DirtyLimitCommands.query])

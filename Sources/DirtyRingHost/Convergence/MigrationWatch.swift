@@ -62,7 +62,8 @@ public final class MigrationWatch: @unchecked Sendable {
         lock.withLock {
             defer { log.removeAll() }
             return MigrationWatchStatus(
-                plan: plan, method: controller.method, phase: phase, readings: readings, last: last.map(MigrationWatchStatus.Reading.init),
+                plan: plan, method: controller.method, phase: phase, readings: readings,
+                last: last.map(MigrationWatchStatus.Reading.init),
                 dirtyLimit: limitInForce, autoConvergePercent: controller.autoConvergePercent,
                 forceComplete: controller.forceCompleteRequested, log: log)
         }
