@@ -200,7 +200,7 @@ struct ConvergenceTests {
         }
         #expect(method == .dirtyLimit && next == .forceComplete)
         #expect(reason.hasPrefix("dirty-limit \(first), lowered to \(last), MiB/s per vCPU had no effect within 12 s: "
-            + "dirty rate 80.0 MiB/s -> 79.0 MiB/s; lifted; moving to force-complete"), "\(reason)")
+            + "dirty rate 80.0 MiB/s -> 79.0 MiB/s; moving to force-complete"), "\(reason)")
         // The next method acts from the same reading on.
         if case .forceComplete = events[4][1] {} else { Issue.record("expected force-complete, got \(events[4])") }
         #expect(controller.method == .forceComplete && controller.dirtyLimit == nil)
@@ -229,7 +229,7 @@ struct ConvergenceTests {
             Issue.record("expected the dirty-limit dropped for none, got \(events)")
             return
         }
-        #expect(reason.contains("had no effect within 12 s: dirty rate 80.0 MiB/s -> 80.0 MiB/s; lifted; "
+        #expect(reason.contains("had no effect within 12 s: dirty rate 80.0 MiB/s -> 80.0 MiB/s; "
             + "no further throttle (\(plan.fallbackReason))"), "\(reason)")
         #expect(events[5].isEmpty && events[6].isEmpty)
         #expect(controller.method == ThrottleMethod.none && controller.dirtyLimit == nil)

@@ -209,7 +209,7 @@ struct MigrationWatchTests {
             return
         }
         #expect(reason.hasPrefix("dirty-limit \(first), lowered to \(second), MiB/s per vCPU had no effect within "
-            + "12 s: dirty rate 80.0 MiB/s -> 80.0 MiB/s; lifted; moving to force-complete"), "\(reason)")
+            + "12 s: dirty rate 80.0 MiB/s -> 80.0 MiB/s; moving to force-complete"), "\(reason)")
         #expect(starts[2]["throttle"]?["dirty_limit_megabytes_per_second"] == .null)
 
         // Nothing is left to lift when the migration ends.

@@ -151,8 +151,7 @@ public struct ConvergenceController: Sendable {
                 ? "no further throttle (\(plan.fallbackReason))"
                 : "moving to \(next.rawValue) (\(plan.fallbackReason))"
             let reason = "\(throttle) had no effect within \(ForecastText.seconds(seconds)): dirty rate "
-                + "\(ForecastText.rate(before)) -> \(ForecastText.rate(now))"
-                + (window.method == .dirtyLimit ? "; lifted" : "") + "; " + outcome
+                + "\(ForecastText.rate(before)) -> \(ForecastText.rate(now)); " + outcome
             method = next
             if window.method == .dirtyLimit { dirtyLimit = nil }
             lastChangeAt = nil
