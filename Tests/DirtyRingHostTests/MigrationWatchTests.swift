@@ -242,6 +242,25 @@ struct MigrationWatchTests {
         #expect(throttles[2]["ineffective_method"] == .string("dirty-limit"))
     }
 
+    @Test("a dirty-limit without effect that cannot be cancelled stays recorded and is lifted at stop")
+    func dirtyLimitWithoutEffectNotCancelled() throws {
+        let journal = ThrottleJournal(stateDirectory: try temporaryStateDirectory())
+        let qmp = RecordingQMP()
+        qmp.answer(DirtyLimitCommands.cancel, with: .success(#"{"error": {"class": "GenericError", "desc": "busy"}}"#))
+        let readings = [ConvergenceFixtures.reading(at: 10, round: 1, remaining: 700)]
+            + (0..<3).map { Self.flat(at: 26 + 6 * Double($0), round: 2 + $0) }
+        let watch = try Self.watch(plan: Self.dirtyLimitPlan, job: ScriptedJob(readings), qmp: qmp, journal: journal,
+                                   notices: NoticeBox())
+        #expect(qmp.sent.last == DirtyLimitCommands.cancel)
+        let status = watch.status()
+        #expect(status.dirtyLimit != nil && journal.records().records.count == 1)
+        #expect(status.log.contains { $0.level == .error && $0.message.contains("could not be lifted") })
+        qmp.answer(DirtyLimitCommands.cancel, with: .success(#"{"return": {}}"#))
+        let report = watch.stop(result: "failed", timeout: .seconds(5))
+        #expect(report.removed && journal.records().records.isEmpty)
+        #expect(Array(qmp.sent.suffix(2)) == [DirtyLimitCommands.cancel, DirtyLimitCommands.query])
+    }
+
     @Test("force-complete and auto-converge send no QMP command")
     func fallbacksSendNoCommand() throws {
         for strategy in [ConvergeStrategy.forceComplete, .autoConverge] {
