@@ -279,7 +279,10 @@ typedef void dr_migration_watch;
  * has a ring and the host's ring self-test passed; otherwise the strategy. While the migration
  * will not converge within its deadline, the watch sets the dirty-limit, or raises
  * "force_complete" in its status for the caller to ask Nova. Each throttle change is sent to
- * notifier (may be NULL) as instance.live_migration_throttle.start. Returns NULL on failure and,
+ * notifier (may be NULL) as instance.live_migration_throttle.start. A dirty-limit (or QEMU's
+ * auto-converge) whose dirty rate has not fallen by 10 % after at least 10 s and two rounds (at
+ * most 60 s) is dropped for the plan's fallback, a dirty-limit lifted first; that start
+ * notification carries "ineffective_method". Returns NULL on failure and,
  * when error_json is not NULL, stores an error document there (no_domain for a guest that is not
  * running here). Every libvirt call is bounded by the context's timeout.
  */
@@ -289,8 +292,10 @@ dr_migration_watch *dr_migration_watch_start(dr_context *context, dr_notifier *n
 /**
  * The watch's state: {"ok": {"plan": {"method": "dirty-limit"|"auto-converge"|"force-complete"|
  * "none", "reason": str, "auto_converge": {"initial_percent", "increment_percent"} or null (set:
- * the migration must start with VIR_MIGRATE_AUTO_CONVERGE and these parameters)},
- * "phase": "waiting"|"migrating"|"ended", "readings": int, "last": {...} or null,
+ * the migration must start with VIR_MIGRATE_AUTO_CONVERGE and these parameters), "fallback":
+ * method (takes over when the method shows no effect within its response window; "none": nothing
+ * may), "fallback_reason": str}, "method": the method acting now (the plan's until it showed no
+ * effect), "phase": "waiting"|"migrating"|"ended", "readings": int, "last": {...} or null,
  * "dirty_limit_megabytes_per_second": int or null, "auto_converge_percent": int,
  * "force_complete": bool, "log": [{"level", "message"}]}}. Log lines are handed over once.
  * Never blocks on libvirt.

@@ -137,6 +137,129 @@ struct ConvergenceTests {
         #expect(calm.observe(Self.reading(at: 26, round: 2, remaining: 40, dirty: 10)).isEmpty)
     }
 
+    @Test("the fallback after a method without effect: only what can act mid-migration, within the strategy")
+    func fallbackOrder() {
+        let cases: [(ConvergencePlan.Inputs, ThrottleMethod, ThrottleMethod, String)] = [
+            (Self.inputs(.forceComplete), .dirtyLimit, .forceComplete, "Nova can force"),
+            (Self.inputs(.autoConverge), .dirtyLimit, .none, "only be enabled when the migration starts"),
+            (Self.inputs(.dirtyLimitOnly), .dirtyLimit, .none, "dirty-limit-only has no other method"),
+            (Self.inputs(.autoConverge, ring: 0), .autoConverge, .none, "force-complete would pause the guest"),
+            (Self.inputs(.forceComplete, ring: 0), .forceComplete, .none, "no method follows force-complete"),
+            (Self.inputs(.dirtyLimitOnly, ring: 0), .none, .none, "no method follows none"),
+        ]
+        for (inputs, method, fallback, why) in cases {
+            let plan = ConvergencePlan.make(inputs)
+            #expect(plan.method == method && plan.fallback == fallback, "\(inputs.strategy): \(plan)")
+            #expect(plan.fallbackReason.contains(why), "\(plan.fallbackReason)")
+        }
+    }
+
+    @Test("response window: a 10 % fall of the dirty rate in a later round; ends after 10 s and two rounds, or 60 s")
+    func responseWindow() {
+        let window = ResponseWindow(method: .dirtyLimit, at: Self.reading(at: 26, round: 2, remaining: 256, dirty: 80))
+        // The same round cannot show the throttle yet, whatever its rate.
+        #expect(window.judge(Self.reading(at: 27, round: 2, remaining: 200, dirty: 10)) == .pending)
+        #expect(window.judge(Self.reading(at: 28, round: 3, remaining: 256, dirty: 72)) == .responded)
+        #expect(window.judge(Self.reading(at: 28, round: 3, remaining: 256, dirty: 72.5)) == .pending)
+        // 10 s are not enough without two rounds, nor two rounds without 10 s.
+        #expect(window.judge(Self.reading(at: 40, round: 3, remaining: 256, dirty: 79)) == .pending)
+        #expect(window.judge(Self.reading(at: 35.9, round: 4, remaining: 256, dirty: 79)) == .pending)
+        #expect(window.judge(Self.reading(at: 36, round: 4, remaining: 256, dirty: 79))
+            == .noEffect(seconds: 10, rateAtAction: 80, rateNow: 79))
+        // Rounds too long to wait for: 60 s at most.
+        #expect(window.judge(Self.reading(at: 85.9, round: 3, remaining: 256, dirty: 80)) == .pending)
+        #expect(window.judge(Self.reading(at: 86, round: 3, remaining: 256, dirty: 80))
+            == .noEffect(seconds: 60, rateAtAction: 80, rateNow: 80))
+    }
+
+    /// The readings of a guest that keeps dirtying `rates` (one per reading) under a dirty-limit:
+    /// round 1, then round 2 at 26 s (the limit is set), round 3 at 31 s (halved), round 3 at
+    /// 36.5 s (10.5 s: one round short), round 4 at 38 s (12 s and two rounds: the window ends).
+    static func limitedReadings(_ rates: [Double]) -> [MigrationProgress] {
+        [Self.reading(at: 10, round: 1, remaining: 700)]
+            + zip([(26.0, 2), (31, 3), (36.5, 3), (38, 4), (45, 5), (52, 6)], rates).map {
+                Self.reading(at: $0.0.0, round: $0.0.1, remaining: 256, dirty: $0.1)
+            }
+    }
+
+    @Test("a dirty-limit without effect (80 -> 79 MiB/s) is dropped for force-complete when its window ends")
+    func dirtyLimitWithoutEffect() throws {
+        let plan = ConvergencePlan.make(Self.inputs(.forceComplete))
+        var controller = ConvergenceController(plan: plan, bounds: Self.bounds, vcpus: 2)
+        let events = Self.limitedReadings([80, 79, 79, 79, 79, 79]).map { controller.observe($0) }
+        // Set, halved, halved again while the window runs: no fallback before it ends.
+        #expect(events[0].isEmpty)
+        #expect(events[1...3].allSatisfy { $0.count == 1 && $0[0].limitValue != nil }, "\(events)")
+        let first = try #require(events[1].first?.limitValue)
+        let last = try #require(events[3].first?.limitValue)
+        #expect(last < first)
+        try #require(events[4].count == 2, "\(events[4])")
+        guard case .ineffective(let method, let next, let reason) = events[4][0] else {
+            Issue.record("expected the fallback, got \(events[4])")
+            return
+        }
+        #expect(method == .dirtyLimit && next == .forceComplete)
+        #expect(reason.hasPrefix("dirty-limit \(first), lowered to \(last), MiB/s per vCPU had no effect within 12 s: "
+            + "dirty rate 80.0 MiB/s -> 79.0 MiB/s; moving to force-complete"), "\(reason)")
+        // The next method acts from the same reading on.
+        if case .forceComplete = events[4][1] {} else { Issue.record("expected force-complete, got \(events[4])") }
+        #expect(controller.method == .forceComplete && controller.dirtyLimit == nil)
+        #expect(controller.forceCompleteRequested)
+        #expect(events[5].isEmpty && events[6].isEmpty)
+    }
+
+    @Test("a dirty-limit that bites (80 -> 60 MiB/s) is kept and lowered; no fallback")
+    func dirtyLimitWithEffect() {
+        var controller = ConvergenceController(
+            plan: ConvergencePlan.make(Self.inputs(.forceComplete)), bounds: Self.bounds, vcpus: 2)
+        let events = Self.limitedReadings([80, 60, 60, 60, 60, 60]).flatMap { controller.observe($0) }
+        #expect(!events.contains { if case .ineffective = $0 { true } else { false } }, "\(events)")
+        #expect(!events.contains { if case .forceComplete = $0 { true } else { false } }, "\(events)")
+        #expect(events.filter { $0.limitValue != nil }.count >= 4)
+        #expect(controller.method == .dirtyLimit && controller.dirtyLimit != nil)
+    }
+
+    @Test("no fallback in converge_strategy: the dirty-limit without effect is lifted and told once, then nothing",
+          arguments: [ConvergeStrategy.autoConverge, .dirtyLimitOnly])
+    func dirtyLimitWithoutEffectNoFallback(strategy: ConvergeStrategy) {
+        let plan = ConvergencePlan.make(Self.inputs(strategy))
+        var controller = ConvergenceController(plan: plan, bounds: Self.bounds, vcpus: 2)
+        let events = Self.limitedReadings([80, 80, 80, 80, 80, 80]).map { controller.observe($0) }
+        guard events[4].count == 1, case .ineffective(.dirtyLimit, .none, let reason) = events[4][0] else {
+            Issue.record("expected the dirty-limit dropped for none, got \(events)")
+            return
+        }
+        #expect(reason.contains("had no effect within 12 s: dirty rate 80.0 MiB/s -> 80.0 MiB/s; "
+            + "no further throttle (\(plan.fallbackReason))"), "\(reason)")
+        #expect(events[5].isEmpty && events[6].isEmpty)
+        #expect(controller.method == ThrottleMethod.none && controller.dirtyLimit == nil)
+    }
+
+    @Test("auto-converge: QEMU's throttle rises but the dirty rate does not fall -> told once; falls -> nothing")
+    func autoConvergeWithoutEffect() {
+        func run(_ rates: [Double]) -> [[ConvergenceController.Event]] {
+            var controller = ConvergenceController(
+                plan: ConvergencePlan.make(Self.inputs(.autoConverge, ring: 0)), bounds: Self.bounds, vcpus: 1)
+            return zip([(20.0, 2, 0), (30, 3, 80), (40, 4, 90), (41, 5, 90), (50, 6, 99)], rates).map {
+                let ((seconds, round, percent), rate) = $0
+                return controller.observe(
+                    Self.reading(at: seconds, round: round, remaining: 256, dirty: rate, throttle: percent))
+            }
+        }
+        let flat = run([100, 100, 99, 99, 99])
+        #expect(flat[1] == [.autoConvergeThrottle(percent: 80)])
+        #expect(flat[2] == [.autoConvergeThrottle(percent: 90)])  // 10 s, but one round short
+        guard flat[3].count == 1, case .ineffective(.autoConverge, .none, let reason) = flat[3][0] else {
+            Issue.record("expected auto-converge told without effect, got \(flat)")
+            return
+        }
+        #expect(reason.hasPrefix("auto-converge at 90 % had no effect within 11 s: "
+            + "dirty rate 100.0 MiB/s -> 99.0 MiB/s; no further throttle"), "\(reason)")
+        #expect(flat[4] == [.autoConvergeThrottle(percent: 99)])
+        let biting = run([100, 100, 70, 60, 50]).flatMap { $0 }
+        #expect(!biting.contains { if case .ineffective = $0 { true } else { false } }, "\(biting)")
+    }
+
     @Test("job statistics in libvirt's units become MiB and seconds; no memory figures, no reading")
     func progressFromJobFields() throws {
         let progress = try #require(MigrationProgress(jobFields: [

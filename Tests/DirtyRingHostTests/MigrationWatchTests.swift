@@ -62,10 +62,19 @@ struct MigrationWatchTests {
             """)
     }
 
-    /// Round 1, then rounds that do not converge 6 s apart (past the settling time).
+    /// Round 1, then rounds that do not converge 6 s apart (past the settling time), their dirty
+    /// rate falling under the limit (100, 80, 60 MiB/s over 40) but not enough.
     static func readings() -> [MigrationProgress] {
         [ConvergenceFixtures.reading(at: 10, round: 1, remaining: 700)]
-            + (0..<3).map { ConvergenceFixtures.reading(at: 26 + 6 * Double($0), round: 2 + $0, remaining: 256) }
+            + (0..<3).map {
+                ConvergenceFixtures.reading(
+                    at: 26 + 6 * Double($0), round: 2 + $0, remaining: 256, dirty: 100 - 20 * Double($0))
+            }
+    }
+
+    /// A reading of a guest that keeps dirtying 80 MiB/s whatever the limit.
+    static func flat(at seconds: Double, round: Int) -> MigrationProgress {
+        ConvergenceFixtures.reading(at: seconds, round: round, remaining: 256, dirty: 80)
     }
 
     static func watch(
@@ -166,6 +175,90 @@ struct MigrationWatchTests {
         let report = watch.stop(result: "failed", timeout: .seconds(5))
         #expect(report.removed)
         #expect(journal.records().records.isEmpty)
+    }
+
+    @Test("a dirty-limit without effect is cancelled and checked, then force-complete is asked for; notified")
+    func dirtyLimitWithoutEffect() throws {
+        let journal = ThrottleJournal(stateDirectory: try temporaryStateDirectory())
+        let qmp = RecordingQMP()
+        let notices = NoticeBox()
+        let plan = ConvergencePlan.make(ConvergenceFixtures.inputs(.forceComplete))
+        // The guest keeps dirtying 80 MiB/s whatever the limit; at 38 s (12 s, two rounds) the window ends.
+        let readings = [ConvergenceFixtures.reading(at: 10, round: 1, remaining: 700)]
+            + (0..<3).map { Self.flat(at: 26 + 6 * Double($0), round: 2 + $0) }
+        let watch = try Self.watch(plan: plan, job: ScriptedJob(readings), qmp: qmp, journal: journal, notices: notices,
+                                   strategy: "force-complete")
+        let first = qmp.sent.firstLimit
+        let second = max(1, first / 2)
+        #expect(qmp.sent == [DirtyLimitCommands.set(megabytesPerSecond: first),
+                             DirtyLimitCommands.set(megabytesPerSecond: second),
+                             DirtyLimitCommands.cancel, DirtyLimitCommands.query])
+        #expect(journal.records().records.isEmpty)
+        let status = watch.status()
+        #expect(status.method == .forceComplete && status.forceComplete && status.dirtyLimit == nil)
+        #expect(status.log.contains { $0.level == .warning && $0.message.contains("had no effect within 12 s") })
+        #expect(status.log.contains { $0.level == .info && $0.message == "dirty-limit lifted" })
+
+        let starts = try notices.all.map { try OsloJSONParser.parse($0) }
+        #expect(starts.map { $0["throttle"]?["method"] } == [
+            .string("dirty-limit"), .string("dirty-limit"), .string("force-complete"), .string("force-complete"),
+        ])
+        #expect(starts.map { $0["throttle"]?["ineffective_method"] } == [.null, .null, .string("dirty-limit"), .null])
+        guard case .string(let reason)? = starts[2]["throttle"]?["reason"] else {
+            Issue.record("no reason in \(starts[2])")
+            return
+        }
+        #expect(reason.hasPrefix("dirty-limit \(first), lowered to \(second), MiB/s per vCPU had no effect within "
+            + "12 s: dirty rate 80.0 MiB/s -> 80.0 MiB/s; moving to force-complete"), "\(reason)")
+        #expect(starts[2]["throttle"]?["dirty_limit_megabytes_per_second"] == .null)
+
+        // Nothing is left to lift when the migration ends.
+        let report = watch.stop(result: "completed", timeout: .seconds(5))
+        #expect(report.removed && report.method == .forceComplete)
+        #expect(qmp.sent.count == 4)
+        let end = try OsloJSONParser.parse(try #require(notices.all.last))
+        #expect(end["event"] == .string("instance.live_migration_throttle.end"))
+        #expect(end["throttle"]?["method"] == .string("force-complete"))
+    }
+
+    @Test("with no next method the dirty-limit without effect is still cancelled; method none is notified, once")
+    func dirtyLimitWithoutEffectNoFallback() throws {
+        let journal = ThrottleJournal(stateDirectory: try temporaryStateDirectory())
+        let qmp = RecordingQMP()
+        let notices = NoticeBox()
+        let readings = [ConvergenceFixtures.reading(at: 10, round: 1, remaining: 700)]
+            + (0..<5).map { Self.flat(at: 26 + 6 * Double($0), round: 2 + $0) }
+        let watch = try Self.watch(plan: Self.dirtyLimitPlan, job: ScriptedJob(readings), qmp: qmp, journal: journal,
+                                   notices: notices)
+        #expect(Array(qmp.sent.suffix(2)) == [DirtyLimitCommands.cancel, DirtyLimitCommands.query])
+        #expect(qmp.sent.count == 4, "\(qmp.sent)")
+        #expect(watch.status().method == ThrottleMethod.none)
+        let report = watch.stop(result: "failed", timeout: .seconds(5))
+        #expect(report.removed && report.method == .dirtyLimit && qmp.sent.count == 4)
+        let throttles = try notices.all.map { try #require(OsloJSONParser.parse($0)["throttle"]) }
+        #expect(throttles.map { $0["method"] } == [
+            .string("dirty-limit"), .string("dirty-limit"), .string("none"), .string("dirty-limit"),
+        ])
+        #expect(throttles[2]["ineffective_method"] == .string("dirty-limit"))
+    }
+
+    @Test("a dirty-limit without effect that cannot be cancelled stays recorded and is lifted at stop")
+    func dirtyLimitWithoutEffectNotCancelled() throws {
+        let journal = ThrottleJournal(stateDirectory: try temporaryStateDirectory())
+        let qmp = RecordingQMP()
+        qmp.answer(DirtyLimitCommands.cancel, with: .success(#"{"error": {"class": "GenericError", "desc": "busy"}}"#))
+        let readings = [ConvergenceFixtures.reading(at: 10, round: 1, remaining: 700)]
+            + (0..<3).map { Self.flat(at: 26 + 6 * Double($0), round: 2 + $0) }
+        let watch = try Self.watch(plan: Self.dirtyLimitPlan, job: ScriptedJob(readings), qmp: qmp, journal: journal,
+                                   notices: NoticeBox())
+        #expect(qmp.sent.last == DirtyLimitCommands.cancel)
+        let status = watch.status()
+        #expect(status.dirtyLimit != nil && journal.records().records.count == 1)
+        #expect(status.log.contains { $0.level == .error && $0.message.contains("could not be lifted") })
+        qmp.answer(DirtyLimitCommands.cancel, with: .success(#"{"return": {}}"#))
+        let report = watch.stop(result: "failed", timeout: .seconds(5))
+        #expect(report.removed && journal.records().records.isEmpty)
+        #expect(Array(qmp.sent.suffix(2)) == [DirtyLimitCommands.cancel, DirtyLimitCommands.query])
     }
 
     @Test("force-complete and auto-converge send no QMP command")

@@ -70,7 +70,11 @@ class ConvergenceRun(object):
 
     @property
     def plan(self):
-        """The library's plan ({"method", "reason", "auto_converge"})."""
+        """The library's plan.
+
+        {"method", "reason", "auto_converge", "fallback", "fallback_reason"}:
+        ``fallback`` takes over when ``method`` shows no effect.
+        """
         self.start()
         return self._plan
 

@@ -100,7 +100,7 @@ CATALOGUE = [
          'remaining_megabytes': 256.0,
          'dirty_rate_megabytes_per_second': 100.0,
          'bandwidth_megabytes_per_second': 40.0,
-         'deadline_seconds': 1600.0}),
+         'deadline_seconds': 1600.0, 'ineffective_method': None}),
     ('throttle_end', 'instance.live_migration_throttle.end', 'INFO',
      'LiveMigrationThrottlePayload', {
          'instance_uuid': INSTANCE, 'tenant_id': TENANT, 'user_id': USER,

@@ -7,6 +7,11 @@
 /// largest per-vCPU rate with which the forecast converges, and halved when, a settling time
 /// later, the migration still would not converge; force-complete is asked for once;
 /// auto-converge is QEMU's own and only observed.
+///
+/// A dirty-limit, and QEMU's auto-converge once it throttles, must show within a
+/// `ResponseWindow` from its first action that it slows the guest's dirtying. One that does not
+/// is dropped for the plan's `fallback` (the dirty-limit is lifted), which acts from the same
+/// reading on; with no fallback the controller says so once and does nothing more.
 public struct ConvergenceController: Sendable {
     /// What the controller asks for or saw, in order.
     public enum Event: Equatable, Sendable {
@@ -18,6 +23,10 @@ public struct ConvergenceController: Sendable {
         case autoConvergeThrottle(percent: Int)
         /// The migration will not converge in time and nothing here can help (told once).
         case notConverging(reason: String)
+        /// `method` showed no effect within its response window and is dropped (a dirty-limit is
+        /// to be lifted); `next` acts from now on, `none` when nothing may (then nothing more is
+        /// done or told).
+        case ineffective(method: ThrottleMethod, next: ThrottleMethod, reason: String)
     }
 
     /// Seconds after a throttle change before the next reading can change it again.
@@ -29,17 +38,25 @@ public struct ConvergenceController: Sendable {
     public let bounds: MigrationBounds
     public let vcpus: Int
 
+    /// The method acting now: the plan's, until it shows no effect.
+    public private(set) var method: ThrottleMethod
     /// The dirty-limit in force, in MiB/s per vCPU.
     public private(set) var dirtyLimit: Int?
     public private(set) var forceCompleteRequested = false
     public private(set) var autoConvergePercent = 0
     private var lastChangeAt: Double?
     private var toldNotConverging = false
+    /// The window of the method being checked; each method is checked once, from its first action.
+    private var window: ResponseWindow?
+    private var checked: Set<ThrottleMethod> = []
+    /// The first dirty-limit set, in MiB/s per vCPU.
+    private var firstLimit: Int?
 
     public init(plan: ConvergencePlan, bounds: MigrationBounds, vcpus: Int) {
         self.plan = plan
         self.bounds = bounds
         self.vcpus = max(1, vcpus)
+        method = plan.method
     }
 
     /// Takes one reading; returns what to do or report.
@@ -48,6 +65,12 @@ public struct ConvergenceController: Sendable {
         if progress.autoConvergeThrottlePercent != autoConvergePercent {
             autoConvergePercent = progress.autoConvergeThrottlePercent
             events.append(.autoConvergeThrottle(percent: autoConvergePercent))
+        }
+        if let window {
+            events += judge(window, progress)
+        }
+        if method == .autoConverge, autoConvergePercent > 0 {
+            check(.autoConverge, from: progress)
         }
         guard progress.iteration >= 2, !forceCompleteRequested else { return events }
         if let lastChangeAt, progress.elapsedSeconds - lastChangeAt < Self.settleSeconds { return events }
@@ -63,7 +86,7 @@ public struct ConvergenceController: Sendable {
         let situation = "\(ForecastText.number(progress.memoryRemainingMiB.rounded())) MiB left in round "
             + "\(progress.iteration), dirtying \(ForecastText.rate(parameters.dirtyRate)) over "
             + "\(ForecastText.rate(bandwidth)): would not converge in the \(ForecastText.seconds(left)) left"
-        switch plan.method {
+        switch method {
         case .dirtyLimit:
             // The forecast does not converge at this rate, so no limit means none helps.
             guard let total = ForecastLimit.largest(for: parameters) else {
@@ -80,6 +103,8 @@ public struct ConvergenceController: Sendable {
             }
             dirtyLimit = limit
             lastChangeAt = progress.elapsedSeconds
+            if firstLimit == nil { firstLimit = limit }
+            check(.dirtyLimit, from: progress)
             events.append(.setDirtyLimit(
                 megabytesPerSecondPerVCPU: limit,
                 reason: situation + "; dirty-limit \(limit) MiB/s on each of \(vcpus) vCPU\(vcpus == 1 ? "" : "s")"))
@@ -94,6 +119,45 @@ public struct ConvergenceController: Sendable {
             events += notConverging(situation + "; no throttle (dirty-limit-only)")
         }
         return events
+    }
+
+    /// Opens the response window of `method` at its first action.
+    private mutating func check(_ method: ThrottleMethod, from progress: MigrationProgress) {
+        guard !checked.contains(method) else { return }
+        checked.insert(method)
+        window = ResponseWindow(method: method, at: progress)
+    }
+
+    /// Closes `window` once the dirty rate responds; past its end without a response, drops its
+    /// method for the plan's fallback.
+    private mutating func judge(_ window: ResponseWindow, _ progress: MigrationProgress) -> [Event] {
+        switch window.judge(progress) {
+        case .pending:
+            return []
+        case .responded:
+            self.window = nil
+            return []
+        case .noEffect(let seconds, let before, let now):
+            self.window = nil
+            let throttle = switch window.method {
+            case .dirtyLimit:
+                "dirty-limit " + (firstLimit == dirtyLimit || dirtyLimit == nil
+                    ? "\(firstLimit ?? 0)" : "\(firstLimit ?? 0), lowered to \(dirtyLimit ?? 0),") + " MiB/s per vCPU"
+            case .autoConverge: "auto-converge at \(autoConvergePercent) %"
+            case .forceComplete, .none: window.method.rawValue
+            }
+            let next = plan.fallback
+            let outcome = next == .none
+                ? "no further throttle (\(plan.fallbackReason))"
+                : "moving to \(next.rawValue) (\(plan.fallbackReason))"
+            let reason = "\(throttle) had no effect within \(ForecastText.seconds(seconds)): dirty rate "
+                + "\(ForecastText.rate(before)) -> \(ForecastText.rate(now)); " + outcome
+            method = next
+            if window.method == .dirtyLimit { dirtyLimit = nil }
+            lastChangeAt = nil
+            if next == .none { toldNotConverging = true }
+            return [.ineffective(method: window.method, next: next, reason: reason)]
+        }
     }
 
     private mutating func notConverging(_ reason: String) -> [Event] {

@@ -59,16 +59,27 @@ public struct ConvergencePlan: Codable, Equatable, Sendable {
     public var reason: String
     /// Set when the migration must start with auto-converge enabled (Nova did not enable it).
     public var autoConverge: AutoConvergeStart?
+    /// The method that takes over when `method` shows no effect within its `ResponseWindow`;
+    /// `none` when nothing may (see `fallback(after:strategy:)`).
+    public var fallback: ThrottleMethod
+    /// Why `fallback` is the next method, or why there is none, for the log.
+    public var fallbackReason: String
 
-    public init(method: ThrottleMethod, reason: String, autoConverge: AutoConvergeStart?) {
+    public init(
+        method: ThrottleMethod, reason: String, autoConverge: AutoConvergeStart?, fallback: ThrottleMethod = .none,
+        fallbackReason: String = ""
+    ) {
         self.method = method
         self.reason = reason
         self.autoConverge = autoConverge
+        self.fallback = fallback
+        self.fallbackReason = fallbackReason
     }
 
     enum CodingKeys: String, CodingKey {
-        case method, reason
+        case method, reason, fallback
         case autoConverge = "auto_converge"
+        case fallbackReason = "fallback_reason"
     }
 
     /// Plans. The dirty-limit needs the ring, a passed qualification and QEMU 7.1; otherwise the
@@ -77,8 +88,44 @@ public struct ConvergencePlan: Codable, Equatable, Sendable {
     /// least QEMU's 20 %; QEMU takes a further step only when a round still dirtied more than
     /// half of what it sent, which means the guest does not slow in proportion, so that step
     /// goes to QEMU's maximum at once rather than prolonging the throttled migration. Without a
-    /// pre-flight measurement, QEMU's defaults.
+    /// pre-flight measurement, QEMU's defaults. The fallback follows from the method and the
+    /// strategy (`fallback(after:strategy:)`).
     public static func make(_ inputs: Inputs) -> ConvergencePlan {
+        var plan = method(inputs)
+        (plan.fallback, plan.fallbackReason) = fallback(after: plan.method, strategy: inputs.strategy)
+        return plan
+    }
+
+    /// The next method after `method` has shown no effect, and why. Only what can still be done
+    /// while the migration runs, and nothing more intrusive than `strategy` permits
+    /// (dirty-limit, which slows only the vCPUs that write, then auto-converge, which slows
+    /// every vCPU, then force-complete, which pauses the guest):
+    /// - after the dirty-limit, force-complete when that is the strategy: Nova can force a
+    ///   running migration at any time. Auto-converge cannot follow: QEMU refuses to change a
+    ///   capability while a migration runs, and libvirt sets it only from the flags the
+    ///   migration starts with.
+    /// - after auto-converge, none: the strategy that chose it did not choose pausing the guest.
+    /// - after force-complete or no throttle, none.
+    public static func fallback(
+        after method: ThrottleMethod, strategy: ConvergeStrategy
+    ) -> (method: ThrottleMethod, reason: String) {
+        switch (method, strategy) {
+        case (.dirtyLimit, .forceComplete):
+            (.forceComplete, "converge_strategy force-complete: Nova can force a running migration to complete")
+        case (.dirtyLimit, .autoConverge):
+            (.none, "converge_strategy auto-converge cannot take over: QEMU's auto-converge can only be enabled "
+                + "when the migration starts")
+        case (.dirtyLimit, .dirtyLimitOnly):
+            (.none, "converge_strategy dirty-limit-only has no other method")
+        case (.autoConverge, _):
+            (.none, "converge_strategy auto-converge has no method after it (force-complete would pause the guest)")
+        case (.forceComplete, _), (.none, _):
+            (.none, "no method follows \(method.rawValue)")
+        }
+    }
+
+    /// The method from the guest, the host and the strategy.
+    private static func method(_ inputs: Inputs) -> ConvergencePlan {
         if let obstacle = dirtyLimitObstacle(inputs) {
             let fallback = "dirty-limit not possible: \(obstacle)"
             switch inputs.strategy {

@@ -4,7 +4,9 @@
 /// Start: `method`, `reason`, `vcpus`, `dirty_limit_megabytes_per_second` (per vCPU, null unless
 /// dirty-limit), `auto_converge_percent` (null unless auto-converge), `elapsed_seconds`,
 /// `remaining_megabytes`, `dirty_rate_megabytes_per_second` and `bandwidth_megabytes_per_second`
-/// (QEMU's, at the change), `deadline_seconds`. End: `method`, `result` (how the migration
+/// (QEMU's, at the change), `deadline_seconds`, `ineffective_method` (the method this change
+/// drops because it showed no effect, with `method` the one that takes over, `none` when nothing
+/// may; null for any other change). End: `method`, `result` (how the migration
 /// ended: completed, failed, aborted; or `restarted` for one lifted when nova-compute starts),
 /// `duration_seconds` (since the first change), `removed` (whether no throttle is left),
 /// `reason`.
@@ -12,7 +14,8 @@ public enum ThrottleNotice {
     /// A throttle starts or changes.
     public static func start(
         instance: MigrationWatchRequest.Instance, method: ThrottleMethod, reason: String, vcpus: Int,
-        dirtyLimit: Int?, autoConvergePercent: Int?, progress: MigrationProgress, deadlineSeconds: Double
+        dirtyLimit: Int?, autoConvergePercent: Int?, progress: MigrationProgress, deadlineSeconds: Double,
+        ineffectiveMethod: ThrottleMethod? = nil
     ) -> String {
         request(.throttleStart, instance, [
             ("method", .string(method.rawValue)),
@@ -25,6 +28,7 @@ public enum ThrottleNotice {
             ("dirty_rate_megabytes_per_second", .number(progress.dirtyRateMiB)),
             ("bandwidth_megabytes_per_second", .number(progress.bandwidthMiB)),
             ("deadline_seconds", .number(deadlineSeconds)),
+            ("ineffective_method", ineffectiveMethod.map { .string($0.rawValue) } ?? .null),
         ])
     }
 

@@ -3,7 +3,8 @@ import ThreadSupport
 
 /// Watches one outgoing migration on its own thread: reads its progress, lets the
 /// `ConvergenceController` decide, sets the dirty-limit it asks for, raises the force-complete
-/// flag for Nova, and sends the throttle notifications. `stop` lifts every throttle.
+/// flag for Nova, and sends the throttle notifications. A dirty-limit the controller finds
+/// without effect is lifted at once. `stop` lifts every throttle.
 public final class MigrationWatch: @unchecked Sendable {
     public let request: MigrationWatchRequest
     public let plan: ConvergencePlan
@@ -61,7 +62,8 @@ public final class MigrationWatch: @unchecked Sendable {
         lock.withLock {
             defer { log.removeAll() }
             return MigrationWatchStatus(
-                plan: plan, phase: phase, readings: readings, last: last.map(MigrationWatchStatus.Reading.init),
+                plan: plan, method: controller.method, phase: phase, readings: readings,
+                last: last.map(MigrationWatchStatus.Reading.init),
                 dirtyLimit: limitInForce, autoConvergePercent: controller.autoConvergePercent,
                 forceComplete: controller.forceCompleteRequested, log: log)
         }
@@ -188,20 +190,48 @@ public final class MigrationWatch: @unchecked Sendable {
             started(.autoConverge, reason: reason, progress: progress, dirtyLimit: nil, percent: percent)
         case .notConverging(let reason):
             note(.warning, reason)
+        case .ineffective(let method, let next, let reason):
+            note(.warning, reason)
+            if method == .dirtyLimit { dropDirtyLimit() }
+            started(next, reason: reason, progress: progress, dirtyLimit: nil, percent: nil, ineffective: method)
         }
     }
 
+    /// Records the method now acting (not `none`: the end notification names the last real one)
+    /// and sends the start notification; `ineffective` is the method it replaces for lack of effect.
     private func started(
-        _ method: ThrottleMethod, reason: String, progress: MigrationProgress, dirtyLimit: Int?, percent: Int?
+        _ method: ThrottleMethod, reason: String, progress: MigrationProgress, dirtyLimit: Int?, percent: Int?,
+        ineffective: ThrottleMethod? = nil
     ) {
         lock.withLock {
-            methodUsed = method
+            if method != .none { methodUsed = method }
             if firstThrottleAt == nil { firstThrottleAt = UTCTime.monotonic() }
         }
         notify(ThrottleNotice.start(
             instance: request.instance, method: method, reason: reason, vcpus: controller.vcpus,
             dirtyLimit: dirtyLimit, autoConvergePercent: percent, progress: progress,
-            deadlineSeconds: bounds.deadlineSeconds))
+            deadlineSeconds: bounds.deadlineSeconds, ineffectiveMethod: ineffective))
+    }
+
+    /// Lifts a dirty-limit that had no effect and forgets its record. One that cannot be lifted
+    /// stays in force and recorded, and `stop` tries again.
+    private func dropDirtyLimit() {
+        do throws(DirtyRingError) {
+            let lifted = try commandLock.withLock { () throws(DirtyRingError) -> Bool in
+                guard lock.withLock({ !stopping && (limitInForce != nil || limitMayBeSet) }) else { return false }
+                try liftDirtyLimit()
+                try journal.remove(uuid: request.instance.uuid)
+                lock.withLock {
+                    limitInForce = nil
+                    limitMayBeSet = false
+                }
+                return true
+            }
+            if lifted { note(.info, "dirty-limit lifted") }
+        } catch {
+            note(.error, "the dirty-limit without effect could not be lifted (\(error.description)); "
+                + "it is lifted again when the migration ends")
+        }
     }
 
     /// Records, then sets the limit; false (and logged) when it could not be set. A limit QEMU

@@ -19,6 +19,8 @@ public struct MigrationWatchStatus: Encodable, Sendable {
     }
 
     public var plan: ConvergencePlan
+    /// The method acting now: the plan's, until it showed no effect.
+    public var method: ThrottleMethod
     public var phase: Phase
     public var readings: Int
     public var last: Reading?
@@ -55,7 +57,7 @@ public struct MigrationWatchStatus: Encodable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case plan, phase, readings, last, log
+        case plan, method, phase, readings, last, log
         case dirtyLimit = "dirty_limit_megabytes_per_second"
         case autoConvergePercent = "auto_converge_percent"
         case forceComplete = "force_complete"
@@ -65,6 +67,7 @@ public struct MigrationWatchStatus: Encodable, Sendable {
     public func encode(to encoder: any Encoder) throws {
         var container = encoder.container(keyedBy: CodingKeys.self)
         try container.encode(plan, forKey: .plan)
+        try container.encode(method, forKey: .method)
         try container.encode(phase, forKey: .phase)
         try container.encode(readings, forKey: .readings)
         try container.encode(last, forKey: .last)

@@ -111,6 +111,10 @@ class ConvergenceRealGuestTest(test_driver.DriverTestBase):
         self.assertIn('the guest has no dirty ring', run.plan['reason'])
         self.assertEqual({'initial_percent': 80, 'increment_percent': 19},
                          run.plan['auto_converge'])
+        # Nothing may follow auto-converge without effect: pausing was not
+        # chosen.
+        self.assertEqual('none', run.plan['fallback'])
+        self.assertIn('pause', run.plan['fallback_reason'])
 
         # Nova's own Guest.migrate, through the guest the driver hands it.
         recorder = MigrateToURI3Recorder()
