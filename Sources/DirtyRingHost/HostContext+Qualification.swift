@@ -45,9 +45,9 @@ extension HostContext {
         }
         let counting = try countCanaries(kernelPath: kernelPath, ringSize: size.entries)
         let ringRuns = try checkMigrationIntegrity(
-            kernelPath: kernelPath, ringSize: size.entries, runs: QualificationVerdicts.migrationRuns)
+            kernelPath: kernelPath, ringSize: size.entries, runs: QualificationVerdicts.ringMigrationRuns)
         let bitmapRuns = try checkMigrationIntegrity(
-            kernelPath: kernelPath, ringSize: nil, runs: QualificationVerdicts.migrationRuns)
+            kernelPath: kernelPath, ringSize: nil, runs: QualificationVerdicts.controlMigrationRuns)
         let migrated = ringRuns.filter(\.completed)
         let checks = [
             QualificationVerdicts.counting(counting.readings, ringSize: size.entries),

@@ -89,7 +89,7 @@ import Testing
 
     @Test func envelopes() throws {
         #expect(ABIRequests.error(DirtyRingError(kind: .timeout, message: "a/b")) == #"{"error":{"kind":"timeout","message":"a/b"}}"#)
-        #expect(ABIRequests.ok(Fixture.host().dirtyRing) == #"{"ok":{"max_size":65536,"reasons":[],"usable":true}}"#)
+        #expect(ABIRequests.ok(Fixture.host(qualified: []).dirtyRing) == #"{"ok":{"max_size":65536,"offered":false,"qualification":{"checked_at":null,"checks":[],"evidence":"this host's dirty ring was never qualified (dirtyring qualify)","key":null,"seconds":null,"stale":[],"state":"unknown"},"qualifications":[],"qualified_sizes":[],"reasons":[],"ring_size":4096,"usable":true}}"#)
         let malformed = try #require(Fixture.response(ABIRequests.configCheck(json: "{")))
         #expect(malformed.error?.kind == .malformedJSON)
         let shape = try #require(Fixture.response(ABIRequests.configCheck(json: #"{"config": {}, "host": {"kvm": {}}}"#)))

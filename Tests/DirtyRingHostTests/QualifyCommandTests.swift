@@ -45,9 +45,9 @@ extension MeasurementTests {
         // Counting holds the readings of both canaries, five periods each unless one stopped.
         let counting = try #require(verdict.checks.first)
         #expect(counting.evidence.count == 2)
-        // The migration check migrated with the ring and with the bitmap, three times each.
+        // The migration check migrated with the ring five times and with the bitmap three times.
         let migration = verdict.checks[1]
-        #expect(migration.evidence.filter { $0.hasPrefix("ring ") }.count == 3, "\(migration.evidence)")
+        #expect(migration.evidence.filter { $0.hasPrefix("ring ") }.count == 5, "\(migration.evidence)")
         #expect(migration.evidence.filter { $0.hasPrefix("bitmap") }.count == 3, "\(migration.evidence)")
 
         // Keyed to this host's facts, recorded, and it decides the offer.

@@ -93,16 +93,20 @@ def parse_info(text):
     return info
 
 
-def guest_xml(name, kernel, mb=64, rate=10, ring=None, memory=None):
+def guest_xml(name, kernel, mb=64, rate=10, ring=None, memory=None,
+              check=False):
     """The test guest's domain XML: scripts/guest's, with this kernel.
 
     Memory mb + 64 MiB (or memory MiB), one vCPU, diskless (-kernel),
-    serial to a file.
+    serial to a file. ``check``: the guest checks every page before it
+    rewrites it and reports the stale ones (``stale=N``).
     """
     args = [str(GUEST), 'xml', name, '--mb', str(mb), '--rate', str(rate),
             '--kernel', kernel]
     if ring:
         args += ['--ring', str(ring)]
+    if check:
+        args.append('--check')
     if memory:
         args += ['--memory', str(memory)]
     return subprocess.run(args, check=True, capture_output=True, text=True,
@@ -144,6 +148,21 @@ def last_report(lines):
                               if '=' in f)
                 return int(fields['t']), float(fields['achieved'])
             except (KeyError, ValueError):
+                continue
+    return None
+
+
+def stale_pages(lines):
+    """The stale pages a checking guest (``check=1``) found so far, or None.
+
+    Its latest report's ``stale=N``: pages that did not hold the guest's
+    previous write when it came to rewrite them.
+    """
+    for line in reversed(lines):
+        if 'dirtyring-guest: t=' in line and ' stale=' in line:
+            try:
+                return int(line.rsplit(' stale=', 1)[1].split()[0])
+            except (IndexError, ValueError):
                 continue
     return None
 

@@ -13,6 +13,7 @@
 """Fixtures: the real native library and a double of the host probe."""
 
 import copy
+import json
 import os
 import pathlib
 
@@ -58,7 +59,34 @@ def library_path():
     return os.environ.get('DIRTYRING_LIBRARY') or str(DEFAULT_LIBRARY)
 
 
-def _host(usable, max_size, reasons=()):
+RING_SIZES = (1024, 2048, 4096, 8192, 16384, 32768, 65536)
+
+
+def qualification(state, ring_size, summary='recorded by the test'):
+    """A qualification document of dirtyring.h for one ring size."""
+    checks = [{'name': name,
+               'state': state if name == 'counting' else 'passed',
+               'summary': summary, 'evidence': []}
+              for name in ('counting', 'migration_integrity', 'liveness')]
+    return {
+        'state': state,
+        'key': {'kernel_release': '6.1.0-28-amd64', 'kvm_module': 'kvm_intel',
+                'cpu_model': 'Test CPU', 'libvirt_version': '9.0.0',
+                'qemu_version': '7.2.0', 'ring_size': ring_size},
+        'checked_at': '2026-12-07T10:00:00Z',
+        'seconds': 150.0,
+        'checks': checks,
+        'evidence': None if state == 'passed' else 'counting %s: %s' % (
+            state, summary),
+        'stale': [],
+    }
+
+
+def _host(usable, max_size, reasons=(), qualified=RING_SIZES,
+          verdicts=()):
+    """A host document; by default qualified for every ring size."""
+    qualifications = [qualification('passed', size) for size in qualified
+                      if usable and size <= max_size]
     return {
         'kvm': {
             'device': '/dev/kvm',
@@ -76,6 +104,7 @@ def _host(usable, max_size, reasons=()):
             'usable': usable,
             'max_size': max_size,
             'reasons': list(reasons),
+            'qualifications': qualifications + list(verdicts),
         },
     }
 
@@ -87,6 +116,12 @@ HOST_UNUSABLE = _host(
     False, 0, ['KVM_CAP_DIRTY_LOG_RING is not supported by this kernel'])
 # A kernel whose ring is at most 2048 entries (32 KiB).
 HOST_SMALL = _host(True, 2048)
+# Capable of the ring, never qualified (a fresh host).
+HOST_NOT_QUALIFIED = _host(True, 65536, qualified=())
+# Capable of the ring, qualification failed (the counting check, as on the
+# kvm_pvm hosts this project ran on).
+HOST_FAILED = _host(True, 65536, qualified=(), verdicts=[qualification(
+    'failed', 4096, 'read 16.0 for 10.0 MiB/s (+60 %)')])
 
 
 # Nova's [libvirt] defaults for the options that bound a live migration.
@@ -146,6 +181,9 @@ class FakeContext(object):
 
     def __init__(self, host):
         self.host = host
+        # What qualify() finds: its verdict, recorded as the library does.
+        self.qualification_state = 'failed'
+        self.qualify_calls = []
         self.probes = 0
         self.closed = False
         self.measurements = {}
@@ -181,6 +219,15 @@ class FakeContext(object):
         self.leftover_checks += 1
         return []
 
+    def qualify(self, kernel_path, ring_size):
+        self.qualify_calls.append((kernel_path, ring_size))
+        verdict = qualification(self.qualification_state, ring_size)
+        ring = self.host['dirty_ring']
+        ring['qualifications'] = [
+            q for q in ring.get('qualifications') or ()
+            if q['key']['ring_size'] != ring_size] + [verdict]
+        return copy.deepcopy(verdict)
+
     def close(self):
         self.closed = True
 
@@ -201,15 +248,18 @@ class HostProbeDouble(fixtures.Fixture):
 
     def __init__(self, host):
         super().__init__()
-        self.host = host
+        # One host document for every context, as one state_dir on a host.
+        self.host = copy.deepcopy(host)
         self.contexts = []
 
     def _setUp(self):
         self.measurements = {}
+        self.qualification_state = 'failed'
 
         def open_context(library, config, libvirt_connection=None):
             context = FakeContext(self.host)
             context.measurements = self.measurements
+            context.qualification_state = self.qualification_state
             self.contexts.append((config, libvirt_connection, context))
             return context
 
@@ -221,6 +271,50 @@ class HostProbeDouble(fixtures.Fixture):
         self.measurements[uuid] = result
 
     def set_host(self, host):
-        self.host = host
+        self.host = copy.deepcopy(host)
         for _, _, context in self.contexts:
-            context.host = host
+            context.host = self.host
+
+    def set_qualification(self, state):
+        """What the next qualification finds (recorded into the host)."""
+        self.qualification_state = state
+
+
+class RecordedQualification(fixtures.Fixture):
+    """A ring qualification verdict recorded in ``state_dir`` for this host.
+
+    For tests on the real host whose subject is not the qualification (the
+    driver's XML reaching QEMU, the convergence watch): the verdict keeps
+    init_host from qualifying in the background (minutes of canary guests)
+    and fixes whether the ring is offered. The key is this host's, read by
+    the real probe, so the library holds the verdict as current.
+    test_real_qualification runs the real qualification instead.
+    """
+
+    def __init__(self, state_dir, state, ring_sizes=RING_SIZES):
+        super().__init__()
+        self.state_dir = state_dir
+        self.state = state
+        self.ring_sizes = ring_sizes
+
+    def _setUp(self):
+        library = native.Library(library_path())
+        context = library.open_context({'state_dir': self.state_dir})
+        try:
+            host = context.probe()
+        finally:
+            context.close()
+        verdicts = []
+        for size in self.ring_sizes:
+            verdict = qualification(self.state, size)
+            verdict['key'] = {
+                'kernel_release': host['kernel_release'],
+                'kvm_module': host['kvm'].get('module') or 'unknown',
+                'cpu_model': host['cpu_model'],
+                'libvirt_version': host['libvirt_version'] or 'unknown',
+                'qemu_version': host['qemu_version'] or 'unknown',
+                'ring_size': size,
+            }
+            verdicts.append(verdict)
+        path = pathlib.Path(self.state_dir) / 'ring-qualification.json'
+        path.write_text(json.dumps(verdicts))

@@ -56,7 +56,8 @@ class SampleConfigTestCase(test.NoDBTestCase):
         [(group, opts)] = conf.list_opts()
         self.assertEqual('dirtyring', group.name)
         self.assertEqual(
-            ['library_path', 'ring_mode', 'ring_size',
+            ['library_path', 'ring_mode', 'ring_size', 'canary_kernel',
+             'allow_unqualified_ring_migration',
              'libvirt_call_timeout', 'state_dir', 'precheck_action',
              'precheck_seconds',
              'precheck_fail_closed', 'assumed_bandwidth',
@@ -69,6 +70,9 @@ class SampleConfigTestCase(test.NoDBTestCase):
         self.assertEqual(conf.DEFAULT_LIBRARY_PATH, defaults['library_path'])
         self.assertEqual('auto', defaults['ring_mode'])
         self.assertEqual(4096, defaults['ring_size'])
+        self.assertEqual('/var/lib/libvirt/boot/dirtyring-canary.elf',
+                         defaults['canary_kernel'])
+        self.assertIs(False, defaults['allow_unqualified_ring_migration'])
         self.assertEqual(10, defaults['libvirt_call_timeout'])
         self.assertEqual('/var/lib/nova-dirtyring', defaults['state_dir'])
         self.assertEqual('warn', defaults['precheck_action'])

@@ -24,6 +24,7 @@ import pathlib
 import subprocess
 import tempfile
 
+import fixtures
 from lxml import etree
 
 from nova import objects
@@ -57,6 +58,12 @@ class RealGuestTestCase(test_driver.DriverTestBase):
         super().setUp()
         self.name = 'dr-test-%d' % os.getpid()
         guest('destroy', self.name)
+        # The subject is the ring reaching QEMU, not the qualification
+        # (test_real_qualification): a passed verdict recorded here offers
+        # the ring whatever this host's real verdict.
+        state_dir = self.useFixture(fixtures.TempDir()).path
+        self.flags(state_dir=state_dir, group='dirtyring')
+        self.useFixture(dr_fixtures.RecordedQualification(state_dir, 'passed'))
 
     def _driver_xml(self, extra_specs):
         drvr = self._driver()
