@@ -12,7 +12,7 @@ struct MeasureCommand: ParsableCommand {
         commandName: "measure",
         abstract: "Measure the dirty rate of running guests (all in the same period).",
         discussion: """
-            auto mode uses the dirty ring where the guest has it and this host's ring selftest \
+            auto mode uses the dirty ring where the guest has it and this host's ring qualification \
             passed, the dirty bitmap where the guest has no ring, page sampling otherwise. Exact \
             modes count unique pages, so a guest rewriting a working set W reads as at most W / period.
             """

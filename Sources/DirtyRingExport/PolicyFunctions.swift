@@ -1,7 +1,7 @@
 import DirtyRingCore
 
 /// Returns the ABI version of this library (`DR_ABI_VERSION` in dirtyring.h).
-@c public func dr_abi_version() -> UInt32 { 1 }
+@c public func dr_abi_version() -> UInt32 { 2 }
 
 /// Validates the configuration; see `dr_config_check` in dirtyring.h.
 @c public func dr_config_check(_ request: UnsafePointer<CChar>?) -> UnsafeMutablePointer<CChar>? {

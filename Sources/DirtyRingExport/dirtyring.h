@@ -66,7 +66,7 @@ extern "C" {
 #endif
 
 /** The ABI version this header describes. */
-#define DR_ABI_VERSION 1u
+#define DR_ABI_VERSION 2u
 
 /** An open context: a libvirt connection and the host it runs on. Opaque. */
 typedef void dr_context;

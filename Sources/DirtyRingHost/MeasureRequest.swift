@@ -2,7 +2,7 @@ import DirtyRingCore
 
 /// The mode a caller asks for: a specific one, or `auto` to let the host choose per guest.
 public enum RequestedDirtyRateMode: String, Codable, CaseIterable, Sendable {
-    /// Dirty ring where the guest has it and the host's selftest passed, dirty bitmap where the
+    /// Dirty ring where the guest has it and the host qualified it, dirty bitmap where the
     /// guest has no ring, page sampling otherwise.
     case auto
     case pageSampling = "page-sampling"

@@ -18,7 +18,7 @@ final class MeasureRun {
     let context: HostContext
     let seconds: Int
     let targets: [MeasureTarget]
-    /// Why the ring selftest failed, when a stall was seen.
+    /// Why a ring operation failed liveness, when a stall was seen.
     private(set) var stallEvidence: String?
 
     init(context: HostContext, seconds: Int, targets: [MeasureTarget]) {

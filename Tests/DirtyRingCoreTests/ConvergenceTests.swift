@@ -5,10 +5,10 @@ import Testing
 @Suite("Convergence: the plan, the controller, the dirty-limit commands")
 struct ConvergenceTests {
     static func inputs(
-        _ strategy: ConvergeStrategy, ring: Int = 4096, selftest: RingQualification.State = .passed,
+        _ strategy: ConvergeStrategy, ring: Int = 4096, qualification: RingQualification.State = .passed,
         qemu: Version? = Version(7, 2), nova: Bool = false, rate: Double? = 100, bandwidth: Double? = 40
     ) -> ConvergencePlan.Inputs {
-        ConvergenceFixtures.inputs(strategy, ring: ring, selftest: selftest, qemu: qemu, nova: nova, rate: rate,
+        ConvergenceFixtures.inputs(strategy, ring: ring, qualification: qualification, qemu: qemu, nova: nova, rate: rate,
                                    bandwidth: bandwidth)
     }
 
@@ -18,8 +18,8 @@ struct ConvergenceTests {
         #expect(ConvergencePlan.make(Self.inputs(.forceComplete, qemu: Version(7, 1))).method == .dirtyLimit)
         for (inputs, obstacle) in [
             (Self.inputs(.autoConverge, ring: 0), "the guest has no dirty ring"),
-            (Self.inputs(.autoConverge, selftest: .failed), "failed qualification"),
-            (Self.inputs(.autoConverge, selftest: .unknown), "not qualified"),
+            (Self.inputs(.autoConverge, qualification: .failed), "failed qualification"),
+            (Self.inputs(.autoConverge, qualification: .unknown), "not qualified"),
             (Self.inputs(.autoConverge, qemu: Version(7, 0)), "QEMU 7.0.0 is older than 7.1.0"),
             (Self.inputs(.autoConverge, qemu: nil), "version is unknown"),
         ] {

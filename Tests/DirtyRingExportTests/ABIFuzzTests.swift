@@ -133,6 +133,6 @@ struct ABIFuzzTests {
 
     @Test("the ABI version matches the header")
     func abiVersion() {
-        #expect(dr_abi_version() == 1)
+        #expect(dr_abi_version() == 2)
     }
 }

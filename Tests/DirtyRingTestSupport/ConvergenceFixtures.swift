@@ -5,10 +5,10 @@ public enum ConvergenceFixtures {
     /// A plan's inputs: by default a ring guest on a host whose self-test passed, QEMU 7.2, a
     /// pre-flight reading of 100 MiB/s over 40.
     public static func inputs(
-        _ strategy: ConvergeStrategy, ring: Int = 4096, selftest: RingQualification.State = .passed,
+        _ strategy: ConvergeStrategy, ring: Int = 4096, qualification: RingQualification.State = .passed,
         qemu: Version? = Version(7, 2), nova: Bool = false, rate: Double? = 100, bandwidth: Double? = 40
     ) -> ConvergencePlan.Inputs {
-        .init(strategy: strategy, ringSize: ring, selftest: selftest, qemuVersion: qemu, novaAutoConverge: nova,
+        .init(strategy: strategy, ringSize: ring, ringQualification: qualification, qemuVersion: qemu, novaAutoConverge: nova,
               expectedDirtyRate: rate, expectedBandwidth: bandwidth)
     }
 

@@ -28,7 +28,7 @@ from oslo_log import log as logging
 
 LOG = logging.getLogger(__name__)
 
-ABI_VERSION = 1
+ABI_VERSION = 2
 LIBRARY_PATH_OPTION = '[dirtyring] library_path'
 
 # Every function of dirtyring.h, checked by name when the library is loaded

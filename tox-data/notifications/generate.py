@@ -117,7 +117,7 @@ CATALOGUE = [
          'ring_size': 4096, 'stalled_vcpus': [1], 'error_kind': 'stall',
          'error': 'dirty-ring measurement stopped vCPUs of domain '
                   'instance-0000002a: vCPU 1 stopped running its guest',
-         'selftest_state': 'failed'}),
+         'qualification_state': 'failed'}),
 ]
 
 TIMESTAMP = '2026-11-28 03:18:10.887256'

@@ -30,7 +30,7 @@ public struct ConvergencePlan: Codable, Equatable, Sendable {
         public var strategy: ConvergeStrategy
         /// The guest's dirty ring, in entries; 0 for none.
         public var ringSize: Int
-        public var selftest: RingQualification.State
+        public var ringQualification: RingQualification.State
         /// QEMU's version on this host; nil when unknown.
         public var qemuVersion: Version?
         /// Whether Nova's own flags already enable auto-converge.
@@ -40,12 +40,12 @@ public struct ConvergencePlan: Codable, Equatable, Sendable {
         public var expectedBandwidth: Double?
 
         public init(
-            strategy: ConvergeStrategy, ringSize: Int, selftest: RingQualification.State, qemuVersion: Version?,
+            strategy: ConvergeStrategy, ringSize: Int, ringQualification: RingQualification.State, qemuVersion: Version?,
             novaAutoConverge: Bool = false, expectedDirtyRate: Double? = nil, expectedBandwidth: Double? = nil
         ) {
             self.strategy = strategy
             self.ringSize = ringSize
-            self.selftest = selftest
+            self.ringQualification = ringQualification
             self.qemuVersion = qemuVersion
             self.novaAutoConverge = novaAutoConverge
             self.expectedDirtyRate = expectedDirtyRate
@@ -156,7 +156,7 @@ public struct ConvergencePlan: Codable, Equatable, Sendable {
         guard inputs.ringSize > 0 else { return "the guest has no dirty ring" }
         guard let qemu = inputs.qemuVersion else { return "QEMU's version is unknown" }
         guard qemu >= dirtyLimitQEMU else { return "QEMU \(qemu.description) is older than \(dirtyLimitQEMU.description)" }
-        switch inputs.selftest {
+        switch inputs.ringQualification {
         case .passed: return nil
         case .failed: return "this host's dirty ring failed qualification"
         case .unknown: return "this host's dirty ring is not qualified (dirtyring qualify)"

@@ -48,7 +48,7 @@ public enum NotificationPayload {
                 ("stalled_vcpus", .array(vcpus)),
                 ("error_kind", .string(try string(error, "kind", in: "fault.error"))),
                 ("error", .string(try string(error, "message", in: "fault.error"))),
-                ("selftest_state", .string(RingQualification.State.failed.rawValue)),
+                ("qualification_state", .string(RingQualification.State.failed.rawValue)),
             ]
         case .throttleStart, .throttleEnd:
             guard case .object(let members) = try member(request, "throttle") else {

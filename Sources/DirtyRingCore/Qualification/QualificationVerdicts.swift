@@ -25,8 +25,7 @@ public enum QualificationVerdicts {
             evidence.append(line)
             if accurate < mine.count {
                 problems.append("\(mine.count - accurate) of \(mine.count) readings at \(rate) MiB/s off by more than "
-                    + "\(Int(CountingReading.tolerance * 100)) % (" + mine.filter { !$0.isAccurate }.map(\.text)
-                        .joined(separator: ", ") + ")")
+                    + "\(Int(CountingReading.tolerance * 100)) % (" + Self.errorRange(mine.filter { !$0.isAccurate }) + ")")
             }
             if mine.count < countingPeriods {
                 problems.append("only \(mine.count) of \(countingPeriods) periods read at \(rate) MiB/s")
@@ -44,6 +43,20 @@ public enum QualificationVerdicts {
         }
         return QualificationCheck(
             name: .counting, state: .failed, summary: problems.joined(separator: "; "), evidence: evidence)
+    }
+
+    /// The relative errors of `readings` as a range ("+68 % to +75 %"), and how many had no
+    /// reading or no truth.
+    static func errorRange(_ readings: [CountingReading]) -> String {
+        let percents = readings.compactMap(\.relativeError).map { Int(($0 * 100).rounded()) }
+        let signed = { (value: Int) in "\(value >= 0 ? "+" : "")\(value) %" }
+        var parts: [String] = []
+        if let low = percents.min(), let high = percents.max() {
+            parts.append(low == high ? signed(low) : "\(signed(low)) to \(signed(high))")
+        }
+        let unread = readings.count - percents.count
+        if unread > 0 { parts.append("\(unread) without a reading or a report of the canary") }
+        return parts.joined(separator: "; ")
     }
 
     /// Migration integrity: passed when every ring migration kept every write and every

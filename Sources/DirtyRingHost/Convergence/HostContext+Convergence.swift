@@ -23,7 +23,7 @@ extension HostContext {
             try? probe().dirtyRing.verdict(for: size)
         }
         let plan = ConvergencePlan.make(.init(
-            strategy: request.strategy, ringSize: request.ringSize, selftest: qualification?.state ?? .unknown,
+            strategy: request.strategy, ringSize: request.ringSize, ringQualification: qualification?.state ?? .unknown,
             qemuVersion: hypervisor == 0 ? nil : Version(libvirtInteger: Int(hypervisor)),
             novaAutoConverge: request.novaAutoConverge, expectedDirtyRate: request.expected?.dirtyRate,
             expectedBandwidth: request.expected?.bandwidth))

@@ -203,16 +203,16 @@ class LoadErrorTestCase(test.NoDBTestCase):
         cc = shutil.which('cc')
         self.assertIsNotNone(cc, 'no C compiler (scripts/test installs gcc)')
         tmp = self.useFixture(fixtures.TempDir())
-        source = tmp.join('abi2.c')
+        source = tmp.join('abi1.c')
         with open(source, 'w') as f:
-            f.write('unsigned dr_abi_version(void) { return 2; }\n')
+            f.write('unsigned dr_abi_version(void) { return 1; }\n')
             for name in native.REQUIRED_FUNCTIONS[1:]:
                 f.write('void *%s(void) { return 0; }\n' % name)
-        path = tmp.join('libabi2.so')
+        path = tmp.join('libabi1.so')
         subprocess.run([cc, '-shared', '-fPIC', '-o', path, source],
                        check=True)
         ex = self.assertRaises(native.LibraryError, native.Library, path)
-        self.assertIn('ABI version 2', str(ex))
+        self.assertIn('ABI version 1', str(ex))
         self.assertIn(path, str(ex))
 
     def test_missing_function_named(self):
@@ -221,7 +221,7 @@ class LoadErrorTestCase(test.NoDBTestCase):
         tmp = self.useFixture(fixtures.TempDir())
         source = tmp.join('partial.c')
         with open(source, 'w') as f:
-            f.write('unsigned dr_abi_version(void) { return 1; }\n')
+            f.write('unsigned dr_abi_version(void) { return 2; }\n')
             for name in native.REQUIRED_FUNCTIONS[1:]:
                 if name not in ('dr_precheck_decide',
                                 'dr_dirty_rate_measure'):

@@ -21,6 +21,7 @@ since fakelibvirt has no connection to share.
 
 import os
 import pathlib
+import shutil
 import subprocess
 import tempfile
 
@@ -30,6 +31,7 @@ from lxml import etree
 from nova import objects
 from nova.virt.libvirt import blockinfo
 
+from nova_dirtyring import driver
 from nova_dirtyring.tests import bootable_xml
 from nova_dirtyring.tests import dr_fixtures
 from nova_dirtyring.tests import test_driver
@@ -140,3 +142,56 @@ class RealGuestTestCase(test_driver.DriverTestBase):
         cmdline = ' '.join(guest('qemu-cmdline', self.name))
         self.assertNotIn('dirty-ring-size', cmdline)
         self.assertEqual('0', guest('ring-size', self.name)[-1])
+
+
+class ThisHostsVerdictTestCase(test_driver.DriverTestBase):
+    """The driver on this host's own ring qualification.
+
+    The verdict scripts/test (or scripts/demo) recorded with ``dirtyring
+    qualify`` in $DIRTYRING_QUALIFICATION_STATE_DIR, else one run here (a
+    few minutes). A guest the driver builds has the ring exactly when the
+    verdict passed; otherwise the driver says why in its log.
+    """
+
+    HOST = None  # the real probe: real /dev/kvm, real libvirtd
+
+    def test_guest_has_the_ring_only_if_this_host_qualified_it(self):
+        state_dir = self.useFixture(fixtures.TempDir()).path
+        recorded = os.environ.get('DIRTYRING_QUALIFICATION_STATE_DIR')
+        verdicts = pathlib.Path(recorded or '', 'ring-qualification.json')
+        if recorded and verdicts.exists():
+            shutil.copy(str(verdicts), state_dir)
+        else:
+            subprocess.run(
+                [os.environ.get('DIRTYRING_CLI') or str(
+                    dr_fixtures.REPO_ROOT / '.build' / 'debug' /
+                    'dirtyring-cli'),
+                 'qualify', '--state-dir', state_dir,
+                 '--kernel', guest('kernel')[-1]],
+                capture_output=True, timeout=900, stdin=subprocess.DEVNULL)
+        self.flags(state_dir=state_dir, group='dirtyring')
+        log = self.useFixture(fixtures.FakeLogger(level='INFO'))
+        drvr = self._driver()
+        # A verdict for these versions exists: nothing runs in the background.
+        self.assertIsNone(drvr._dr_qualification_thread)
+        verdict = drvr._dr_ring_verdict()
+        instance = self._instance()
+        cfg = self._guest_config(drvr, instance)
+        rings = [e.get('size') for f in cfg.features
+                 if f.format_dom().tag == 'kvm'
+                 for e in f.format_dom().iter('dirty-ring')]
+        passed = verdict['state'] == 'passed'
+        self.assertEqual(['4096'] if passed else [], rings)
+        self.assertEqual('4096' if passed else '0',
+                         instance.system_metadata['dirtyring_ring_size'])
+        self.assertIs(passed, drvr.static_traits[driver.TRAIT])
+        line = [x for x in log.output.splitlines()
+                if 'KVM dirty ring: offered=' in x]
+        self.assertEqual(1, len(line), log.output)
+        path = os.environ.get('DIRTYRING_DEMO_REPORT')
+        if path:
+            pathlib.Path(path).write_text(
+                '== the driver on this host ==\n%s\n\n'
+                '== the guest it builds ==\n%s\n' % (
+                    line[0], 'dirty ring of %s entries' % rings[0] if rings
+                    else 'no dirty ring (dirtyring_ring_size = 0)'))
