@@ -35,6 +35,7 @@ extension HostContext {
                 message: "the canary kernel \(kernelPath) is not readable (scripts/guest kernel installs it)")
         }
         let started = UTCTime.monotonic()
+        removeQualificationLeftovers()
         let host = try probe(ringSize: size.entries)
         guard let maximum = host.dirtyRing.maximumRing, size <= maximum else {
             throw DirtyRingError(
@@ -88,7 +89,7 @@ extension HostContext {
         let period = Self.countingPeriodSeconds
         let stamp = "\(getpid())-\(Int(UTCTime.monotonic() * 1000) % 1_000_000)"
         let canaries = Self.countingRates.map { rate in
-            let name = "dirtyring-canary-\(rate)-\(stamp)"
+            let name = "\(QualificationLeftovers.canaryPrefix)\(rate)-\(stamp)"
             return CanaryDomain(
                 name: name, kernelPath: kernelPath, serialPath: "\(configuration.stateDir)/\(name)-serial.log",
                 ringSize: ringSize, workingSetMiB: max(16, rate * period + rate / 2), rateMiBPerSecond: rate)

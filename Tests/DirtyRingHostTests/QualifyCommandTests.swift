@@ -66,7 +66,9 @@ extension MeasurementTests {
         #expect(probed.dirtyRing.offered == (verdict.state == .passed))
         #expect(probed.dirtyRing.qualification.state == verdict.state)
         let table = try Self.runCLI(["probe", "--state-dir", stateDirectory])
-        #expect(table.output.contains("ring offered  " + (verdict.state == .passed ? "yes" : "no")), "\(table.output)")
+        let offeredRow = table.output.split(separator: "\n").first { $0.hasPrefix("ring offered ") }
+        let offeredText = offeredRow.map { $0.dropFirst("ring offered".count).trimmingPrefix(" ") }
+        #expect(offeredText?.hasPrefix(verdict.state == .passed ? "yes: " : "no: ") == true, "\(table.output)")
 
         // The canaries are gone.
         let running = try Connection(uri: ContextConfiguration.defaultLibvirtURI).activeDomains().map(\.name)

@@ -469,27 +469,42 @@ class LibvirtDriver(libvirt_driver.LibvirtDriver):
 
     def _dr_destination_refusal(self, instance):
         """None when the guest's ring fits this host, else the reason."""
+        return self._dr_ring_refusal(
+            instance, lambda size: self._dr_library.destination_check(
+                _config(), self._dr_host, CONF.host, size))
+
+    def _dr_ring_refusal(self, instance, check):
+        """None when ``check`` lets the guest's ring migrate, else the reason.
+
+        A guest without a ring (system metadata ``dirtyring_ring_size`` 0
+        or absent: booted before this driver) is never refused.
+
+        :param check: called with the guest's ring size on a probed host;
+            returns ``dr_destination_check``'s or ``dr_source_check``'s
+            result. One that allows an unqualified ring is logged.
+        """
         try:
             ring_size = _sysmeta_ring_size(instance)
         except ValueError:
             return ('instance system_metadata %s=%r is not an integer'
                     % (SYSMETA_RING_SIZE,
                        instance.system_metadata.get(SYSMETA_RING_SIZE)))
+        if ring_size == 0:
+            return None
         if self._dr_host is None:
-            if ring_size == 0:
-                return None
             return ('host %s was not probed for the KVM dirty ring'
                     % CONF.host)
         try:
-            result = self._dr_library.destination_check(
-                _config(), self._dr_host, CONF.host, ring_size)
+            result = check(ring_size)
         except native.NativeError as e:
             return e.one_line()
-        if result.get('allowed'):
-            return None
-        return result.get('reason') or (
-            'host %s refuses a guest with a dirty ring of %d entries'
-            % (CONF.host, ring_size))
+        if not result.get('allowed'):
+            return result.get('reason') or (
+                'host %s refuses a guest with a dirty ring of %d entries'
+                % (CONF.host, ring_size))
+        if result.get('unqualified'):
+            LOG.warning('%s', result.get('reason'), instance=instance)
+        return None
 
     # Live migration: pre-flight check on the source.
 
@@ -553,28 +568,10 @@ class LibvirtDriver(libvirt_driver.LibvirtDriver):
         ring size (``dr_source_check``), unless
         ``[dirtyring] allow_unqualified_ring_migration``.
         """
-        try:
-            ring_size = _sysmeta_ring_size(instance)
-        except ValueError:
-            return ('instance system_metadata %s=%r is not an integer'
-                    % (SYSMETA_RING_SIZE,
-                       instance.system_metadata.get(SYSMETA_RING_SIZE)))
-        if ring_size == 0:
-            return None
-        if self._dr_host is None:
-            return ('host %s was not probed for the KVM dirty ring'
-                    % CONF.host)
-        try:
-            result = self._dr_library.source_check(
-                self._dr_host, CONF.host, ring_size,
-                CONF.dirtyring.allow_unqualified_ring_migration)
-        except native.NativeError as e:
-            return e.one_line()
-        if not result.get('allowed'):
-            return result.get('reason')
-        if result.get('unqualified'):
-            LOG.warning('%s', result.get('reason'), instance=instance)
-        return None
+        return self._dr_ring_refusal(
+            instance, lambda size: self._dr_library.source_check(
+                self._dr_host, CONF.host, size,
+                CONF.dirtyring.allow_unqualified_ring_migration))
 
     def _dr_precheck_action(self, instance):
         """The effective action and where it comes from (flavor|host)."""

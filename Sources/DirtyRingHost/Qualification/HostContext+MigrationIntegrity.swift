@@ -1,4 +1,7 @@
 import DirtyRingCore
+#if canImport(Glibc)
+import Glibc
+#endif
 import FoundationEssentials
 import LibvirtClient
 import QEMUProcess
@@ -84,7 +87,8 @@ struct MigrationIntegrityRunner {
         var result = MigrationIntegrityRun(
             ringSize: ringSize, workingSetMiB: parameters.workingSetMiB, rateMiBPerSecond: rate,
             bandwidthMiBPerSecond: parameters.bandwidthMiBPerSecond)
-        let directory = stateDir + "/mig-" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
+        let directory = stateDir + "/" + QualificationLeftovers.migrationDirectoryPrefix
+            + "\(getpid())-" + String(UInt32.random(in: 0...UInt32.max), radix: 16)
         do {
             try FileManager.default.createDirectory(
                 atPath: directory, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
@@ -107,7 +111,8 @@ struct MigrationIntegrityRunner {
         var canary = "mb=\(parameters.workingSetMiB) rate=\(rate) check=1"
         if parameters.corruptPages > 0 { canary += " corrupt=\(parameters.corruptPages)" }
         return [
-            "-name", "dirtyring-migcheck-\(role)",
+            "-name", "\(QualificationLeftovers.migrationProcessName)-\(role)",
+            "-pidfile", "\(directory)/\(role).pid",
             "-machine", "pc", "-accel", accel, "-m", String(parameters.guestMemoryMiB), "-smp", "1",
             "-nodefaults", "-no-user-config", "-display", "none",
             "-serial", "file:\(directory)/\(role).serial",
