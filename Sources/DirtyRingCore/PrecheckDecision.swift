@@ -83,7 +83,8 @@ public enum PrecheckDecision {
         action: PrecheckAction
     ) -> String {
         let facts = "dirties \(ForecastText.rate(parameters.dirtyRate)) "
-            + "(\(measurement.mode.rawValue), \(measurement.periodSeconds) s), "
+            + "(\(measurement.mode.rawValue)\(measurement.mode.isEstimate ? ", an estimate" : ""), "
+            + "\(measurement.periodSeconds) s), "
             + "link \(ForecastText.rate(parameters.bandwidth)), \(parameters.memoryMiB) MiB"
         guard !forecast.converges else {
             return "converges in about \(ForecastText.seconds(forecast.totalSeconds)) "

@@ -107,9 +107,15 @@ char *dr_ring_qualify(dr_context *context, const char *request_json);
 /**
  * Validates the [dirtyring] configuration, against the host when one is given.
  * request: {"config": config, "host": host|null}
- * result:  {"config": config, "offers_ring": bool, "max_size": int}
+ * result:  {"config": config, "offers_ring": bool, "max_size": int,
+ *           "qualification": qualification (of ring_size; absent without a host),
+ *           "needs_qualification": bool}
  *          offers_ring: guests booted here get the ring unless they opt out (the host reports
- *          the CUSTOM_KVM_DIRTY_RING trait).
+ *          the CUSTOM_KVM_DIRTY_RING trait): usable, ring_size within the kernel's maximum, and
+ *          qualified for ring_size. needs_qualification: the ring could be offered but has no
+ *          current verdict (never qualified, stale, inconclusive): run dr_ring_qualify.
+ *          ring_mode "on" is an invalid_config error on a host that failed (or could not
+ *          conclude) the qualification; with no verdict yet it is valid: qualify, then check.
  */
 char *dr_config_check(const char *request_json);
 

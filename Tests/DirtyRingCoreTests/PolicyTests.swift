@@ -62,10 +62,13 @@ import Testing
 
     @Test func defaults() throws {
         let result = try ConfigCheck.check(RingConfig(), host: Fixture.host())
-        #expect(result == ConfigCheck.Result(config: RingConfig(mode: .auto, size: .default), offersRing: true, maxSize: 65536))
+        #expect(result == ConfigCheck.Result(
+            config: RingConfig(mode: .auto, size: .default), offersRing: true, maxSize: 65536,
+            qualification: Fixture.host().dirtyRing.verdict(for: .default)))
         let response = try #require(check(#"{"config": {}}"#))
         #expect(response.ok == .object(["config": .object(["ring_mode": .string("auto"), "ring_size": .integer(4096)]),
-                                        "offers_ring": .bool(false), "max_size": .integer(0)]))
+                                        "offers_ring": .bool(false), "max_size": .integer(0),
+                                        "needs_qualification": .bool(false)]))
     }
 
     @Test func badMode() throws {

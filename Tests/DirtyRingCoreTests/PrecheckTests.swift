@@ -36,6 +36,17 @@ import Testing
             + "dirties 50.0 MiB/s (dirty-bitmap, 1 s), link 100.0 MiB/s, 2048 MiB")
     }
 
+    @Test("a page-sampling reading is called an estimate in the reason")
+    func estimateSaidSo() throws {
+        var sampled = Self.measurement(rate: 0)
+        sampled.mode = .pageSampling
+        let result = try PrecheckDecision.decide(PrecheckDecision.Request(
+            action: .warn, measurement: sampled,
+            libvirt: NovaMigrationLimits(bandwidth: 100, maxDowntimeMilliseconds: 500, completionTimeoutPerGiB: 800),
+            assumedBandwidth: 1250, noTimeoutDeadlineSeconds: 600))
+        #expect(result.reason.hasSuffix("dirties 0.0 MiB/s (page-sampling, an estimate, 1 s), link 100.0 MiB/s, 2048 MiB"))
+    }
+
     @Test(arguments: [(PrecheckAction.warn, PrecheckVerdict.accept), (.throttle, .throttle), (.reject, .reject)])
     func notConvergingFollowsTheAction(_ action: PrecheckAction, _ verdict: PrecheckVerdict) throws {
         let result = try Self.decide(action, rate: 120)

@@ -150,11 +150,29 @@ import Testing
         let error = try #require(throws: DirtyRingError.self) { try ConfigCheck.check(RingConfig(mode: .on), host: host) }
         #expect(error.kind == .invalidConfig && error.option == "[dirtyring] ring_mode" && error.value == "on")
         #expect(error.message.contains("counting failed: read 16.0 for 10.0 MiB/s (+60 %)"))
-        #expect(try ConfigCheck.check(RingConfig(mode: .auto), host: host).offersRing == false)
-        let never = try #require(throws: DirtyRingError.self) {
-            try ConfigCheck.check(RingConfig(mode: .on), host: Fixture.host(qualified: []))
+        let auto = try ConfigCheck.check(RingConfig(mode: .auto), host: host)
+        #expect(!auto.offersRing && !auto.needsQualification && auto.qualification == failed)
+        // Never qualified, or stale: not offered, a qualification is asked for, and `on` may
+        // start one before it decides.
+        let never = try ConfigCheck.check(RingConfig(mode: .on), host: Fixture.host(qualified: []))
+        #expect(!never.offersRing && never.needsQualification && never.qualification?.state == .unknown)
+        var newer = Fixture.host().qualificationKey(ringSize: 4096)
+        newer.qemuVersion = "10.0.2"
+        let stale = Fixture.host(qualified: [], verdicts: [RingQualification(
+            key: newer, checkedAt: "t", seconds: 1, checks: failed.checks.map { var c = $0; c.state = .passed; return c })])
+        #expect(try ConfigCheck.check(RingConfig(mode: .on), host: stale).needsQualification)
+        // Inconclusive (a check could not conclude): asked for again, and `on` refuses it.
+        let inconclusive = Fixture.host(qualified: [], verdicts: [RingQualification(
+            key: Fixture.host().qualificationKey(ringSize: 4096), checkedAt: "t", seconds: 1,
+            checks: [QualificationCheck(name: .migrationIntegrity, state: .unknown, summary: "a control lost writes")])])
+        #expect(try ConfigCheck.check(RingConfig(mode: .auto), host: inconclusive).needsQualification)
+        let refusedInconclusive = try #require(throws: DirtyRingError.self) {
+            try ConfigCheck.check(RingConfig(mode: .on), host: inconclusive)
         }
-        #expect(never.message.contains("never qualified"))
+        #expect(refusedInconclusive.message.contains("a control lost writes"))
+        // Qualified: offered, nothing to run.
+        let qualified = try ConfigCheck.check(RingConfig(mode: .on), host: Fixture.host())
+        #expect(qualified.offersRing && !qualified.needsQualification && qualified.qualification?.state == .passed)
         // Qualified for another size only: that size can be asked for by a flavor.
         let other = Fixture.host(qualified: [65536])
         #expect(try ConfigCheck.check(RingConfig(mode: .auto), host: other).offersRing == false)

@@ -71,7 +71,7 @@ struct MigrationIntegrityHostTests {
         #expect((run.transferredMiB ?? 0) >= Double(run.workingSetMiB), "\(run.evidence)")
     }
 
-    @Test("the check can fail: pages the canary skipped once are reported stale on the destination")
+    @Test("the check can fail: pages the canary left unwritten once are reported stale on the destination")
     func detectsStalePages() throws {
         var parameters = Self.quick
         parameters.corruptPages = 5

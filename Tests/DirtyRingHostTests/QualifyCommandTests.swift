@@ -67,7 +67,7 @@ extension MeasurementTests {
         #expect(probed.dirtyRing.qualification.state == verdict.state)
         let table = try Self.runCLI(["probe", "--state-dir", stateDirectory])
         let offeredRow = table.output.split(separator: "\n").first { $0.hasPrefix("ring offered ") }
-        let offeredText = offeredRow.map { $0.dropFirst("ring offered".count).trimmingPrefix(" ") }
+        let offeredText = offeredRow.map { $0.dropFirst("ring offered".count).drop { $0 == " " } }
         #expect(offeredText?.hasPrefix(verdict.state == .passed ? "yes: " : "no: ") == true, "\(table.output)")
 
         // The canaries are gone.

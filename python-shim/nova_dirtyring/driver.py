@@ -165,8 +165,10 @@ class LibvirtDriver(libvirt_driver.LibvirtDriver):
         self._dr_precheck_lock = threading.Lock()
         # Convergence runs by instance uuid, while _live_migration runs.
         self._dr_convergence_runs = {}
-        # The ring qualification that init_host started in the background.
+        # The ring qualification that init_host started in the background,
+        # and this host's verdict for [dirtyring] ring_size (dr_config_check).
         self._dr_qualification_thread = None
+        self._dr_ring_verdict = {}
         error = None
         try:
             self._dr_library = native.Library(CONF.dirtyring.library_path)
@@ -212,12 +214,14 @@ class LibvirtDriver(libvirt_driver.LibvirtDriver):
             if self._dr_context is None:
                 self._dr_context = self._dr_open_context()
             self._dr_host = self._dr_context.probe()
+            result = self._dr_library.config_check(_config(), self._dr_host)
             if (CONF.dirtyring.ring_mode == 'on' and
-                    self._dr_needs_qualification()):
+                    self._dr_needs_qualification(result)):
                 # 'on' insists on the ring: prove it before serving.
                 self._dr_qualify()
                 self._dr_host = self._dr_context.probe()
-            result = self._dr_library.config_check(_config(), self._dr_host)
+                result = self._dr_library.config_check(_config(),
+                                                       self._dr_host)
             if self._dr_publisher is None:
                 self._dr_publisher = notifications.Publisher(
                     self._dr_library.open_notifier(
@@ -228,33 +232,27 @@ class LibvirtDriver(libvirt_driver.LibvirtDriver):
             _refuse_start(error)
         self._dr_publisher.collect_log()
         self._dr_lift_leftover_throttles()
-        self._dr_offers_ring = bool(result.get('offers_ring'))
-        self._dr_log_ring_state()
-        if self._dr_needs_qualification():
+        self._dr_apply_ring_check(result)
+        if self._dr_needs_qualification(result):
             self._dr_qualification_thread = threading.Thread(
                 target=self._dr_qualify_in_background,
                 name='dirtyring-qualify', daemon=True)
             self._dr_qualification_thread.start()
 
-    def _dr_ring_verdict(self):
-        """This host's qualification of [dirtyring] ring_size (a dict)."""
-        ring = (self._dr_host or {}).get('dirty_ring') or {}
-        for verdict in ring.get('qualifications') or ():
-            if (verdict.get('key') or {}).get('ring_size') == \
-                    CONF.dirtyring.ring_size:
-                return verdict
-        return {'state': 'unknown',
-                'evidence': 'this host was never qualified for a ring of '
-                            '%d entries' % CONF.dirtyring.ring_size}
+    @staticmethod
+    def _dr_needs_qualification(result):
+        """Whether the library asks for a qualification (dr_config_check).
 
-    def _dr_needs_qualification(self):
-        """Whether the ring could be offered but has no current verdict."""
-        ring = (self._dr_host or {}).get('dirty_ring') or {}
-        return (CONF.dirtyring.ring_mode != 'off' and
-                CONF.libvirt.virt_type == 'kvm' and
-                bool(ring.get('usable')) and
-                CONF.dirtyring.ring_size <= (ring.get('max_size') or 0) and
-                self._dr_ring_verdict().get('state') == 'unknown')
+        Only for KVM guests: with another virt_type no guest gets the ring.
+        """
+        return (CONF.libvirt.virt_type == 'kvm' and
+                bool(result.get('needs_qualification')))
+
+    def _dr_apply_ring_check(self, result):
+        """Offer the ring as ``result`` (dr_config_check) says; log it."""
+        self._dr_offers_ring = bool(result.get('offers_ring'))
+        self._dr_ring_verdict = result.get('qualification') or {}
+        self._dr_log_ring_state()
 
     def _dr_qualify(self):
         """Qualify the ring on a context of its own (blocking, minutes).
@@ -290,14 +288,13 @@ class LibvirtDriver(libvirt_driver.LibvirtDriver):
                         'guests boot without the ring', message)
             return
         self._dr_host = host
-        self._dr_offers_ring = bool(result.get('offers_ring'))
-        self._dr_log_ring_state()
+        self._dr_apply_ring_check(result)
 
     def _dr_log_ring_state(self):
         """One line: whether guests get the ring here, and why."""
         ring = self._dr_host.get('dirty_ring') or {}
         kvm = self._dr_host.get('kvm') or {}
-        verdict = self._dr_ring_verdict()
+        verdict = self._dr_ring_verdict
         log = LOG.info if (self._dr_offers_ring or verdict.get(
             'state') != 'failed') else LOG.warning
         log('KVM dirty ring: offered=%(offers)s usable=%(usable)s '

@@ -54,6 +54,9 @@ public struct RingQualification: Codable, Equatable, Sendable {
     public static let unknown = RingQualification(
         state: .unknown, evidence: "this host's dirty ring was never qualified (dirtyring qualify)")
 
+    /// A current verdict that could not conclude (a check was unknown): it proves nothing.
+    public var isInconclusive: Bool { state == .unknown && key != nil && stale.isEmpty }
+
     /// The checks that failed, or did not conclude, by name.
     public var unprovenChecks: [QualificationCheck.Name] {
         checks.filter { $0.state != .passed }.map(\.name)

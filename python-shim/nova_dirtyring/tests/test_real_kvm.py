@@ -174,7 +174,7 @@ class ThisHostsVerdictTestCase(test_driver.DriverTestBase):
         drvr = self._driver()
         # A verdict for these versions exists: nothing runs in the background.
         self.assertIsNone(drvr._dr_qualification_thread)
-        verdict = drvr._dr_ring_verdict()
+        verdict = drvr._dr_ring_verdict
         instance = self._instance()
         cfg = self._guest_config(drvr, instance)
         rings = [e.get('size') for f in cfg.features
