@@ -9,9 +9,14 @@ extension HostContext {
     static let canaryBootSeconds = 120.0
     /// The measurement period of the counting check.
     static let countingPeriodSeconds = 2
-    /// The counting canaries' paced rates, MiB/s: one that leaves a 4096-entry ring partly
-    /// empty each period, one that fills it many times a period (25,600 pages a second).
-    static let countingRates = [10, 100]
+    /// The counting canaries' paced rates for a ring of `ringSize` entries, MiB/s: a slow one
+    /// (a 4096-entry ring fills about once a period) and one that fills the ring at least four
+    /// times a period (100 MiB/s, 25,600 pages a second, for rings up to 8192 entries; more for
+    /// larger rings: 512 MiB/s for 65536).
+    static func countingRates(ringSize: Int) -> [Int] {
+        let fillsFourTimes = (4 * ringSize + 256 * countingPeriodSeconds - 1) / (256 * countingPeriodSeconds)
+        return [10, max(100, (fillsFourTimes + 9) / 10 * 10)]
+    }
 
     /// Qualifies a dirty ring of `ringSize` entries on this host, records the verdict in
     /// state_dir (keyed to the kernel, KVM module, CPU, libvirt and QEMU) and returns it.
@@ -88,7 +93,7 @@ extension HostContext {
     func countCanaries(kernelPath: String, ringSize: Int) throws(DirtyRingError) -> CountingOutcome {
         let period = Self.countingPeriodSeconds
         let stamp = "\(getpid())-\(Int(UTCTime.monotonic() * 1000) % 1_000_000)"
-        let canaries = Self.countingRates.map { rate in
+        let canaries = Self.countingRates(ringSize: ringSize).map { rate in
             let name = "\(QualificationLeftovers.canaryPrefix)\(rate)-\(stamp)"
             return CanaryDomain(
                 name: name, kernelPath: kernelPath, serialPath: "\(configuration.stateDir)/\(name)-serial.log",

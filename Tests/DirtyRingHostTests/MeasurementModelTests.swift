@@ -18,6 +18,18 @@ struct MeasurementModelTests {
         #expect(canary.xml.contains("/s/c1 &lt;x&gt;.log"))
     }
 
+    @Test("the fast counting canary fills the ring at least four times a period, whatever its size")
+    func countingRates() {
+        for size in RingSize.allowedValues.map(\.entries) {
+            let rates = HostContext.countingRates(ringSize: size)
+            #expect(rates.first == 10 && rates.count == 2)
+            let fills = Double((rates.last ?? 0) * 256 * HostContext.countingPeriodSeconds) / Double(size)
+            #expect(fills >= 4, "ring \(size): \(rates)")
+        }
+        #expect(HostContext.countingRates(ringSize: 4096) == [10, 100])
+        #expect(HostContext.countingRates(ringSize: 65536) == [10, 520])
+    }
+
     @Test("the guest's progress lines are parsed, the newest wins")
     func serial() {
         let text = "dirtyring-guest: up\r\ndirtyring-guest: t=1 achieved=99.5 MiB/s pages=25472\r\n"
