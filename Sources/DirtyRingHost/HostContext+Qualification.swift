@@ -74,11 +74,6 @@ extension HostContext {
         return verdict
     }
 
-    /// Forgets every recorded verdict (after an operator fixed the host): the state becomes unknown.
-    public func clearQualification() throws(DirtyRingError) {
-        try qualificationStore.clear()
-    }
-
     /// What the counting canaries showed: their readings, and for liveness every ring
     /// operation, each stop and each canary's progress.
     struct CountingOutcome {

@@ -22,13 +22,6 @@ public struct QualificationStore: Sendable {
         return verdicts.sorted { ($0.key?.ringSize ?? 0) < ($1.key?.ringSize ?? 0) }
     }
 
-    /// The verdict for `current.ringSize` as it holds on a host whose facts are `current`:
-    /// unknown when there is none, stale (unknown) when proven on other facts.
-    public func load(for current: QualificationKey) -> RingQualification {
-        guard let recorded = loadAll().last(where: { $0.key?.ringSize == current.ringSize }) else { return .unknown }
-        return recorded.holding(for: current)
-    }
-
     /// Creates the state directory when missing.
     public func createDirectory() throws(DirtyRingError) {
         do {

@@ -191,6 +191,13 @@ class LibvirtDriver(libvirt_driver.LibvirtDriver):
 
     # Host.
 
+    def _dr_context_config(self):
+        """The dr_context_open document of this host's [dirtyring]."""
+        return {'libvirt_uri': self._uri(),
+                'kvm_device': '/dev/kvm',
+                'timeout_seconds': CONF.dirtyring.libvirt_call_timeout,
+                'state_dir': CONF.dirtyring.state_dir}
+
     def _dr_open_context(self):
         """Open the native context on Nova's own libvirt connection."""
         pointer = None
@@ -200,12 +207,8 @@ class LibvirtDriver(libvirt_driver.LibvirtDriver):
         except Exception as e:
             LOG.warning('Cannot share the libvirt connection with the dirty '
                         'ring library, it will open its own: %s', e)
-        return self._dr_library.open_context(
-            {'libvirt_uri': self._uri(),
-             'kvm_device': '/dev/kvm',
-             'timeout_seconds': CONF.dirtyring.libvirt_call_timeout,
-             'state_dir': CONF.dirtyring.state_dir},
-            pointer)
+        return self._dr_library.open_context(self._dr_context_config(),
+                                             pointer)
 
     def init_host(self, host):
         super().init_host(host)
@@ -260,11 +263,7 @@ class LibvirtDriver(libvirt_driver.LibvirtDriver):
         :returns: the qualification document
         :raises: NativeError
         """
-        context = self._dr_library.open_context(
-            {'libvirt_uri': self._uri(),
-             'kvm_device': '/dev/kvm',
-             'timeout_seconds': CONF.dirtyring.libvirt_call_timeout,
-             'state_dir': CONF.dirtyring.state_dir})
+        context = self._dr_library.open_context(self._dr_context_config())
         try:
             LOG.info('Qualifying the KVM dirty ring of %d entries on this '
                      'host (canary kernel %s); guests boot without the ring '

@@ -57,11 +57,6 @@ public struct RingQualification: Codable, Equatable, Sendable {
     /// A current verdict that could not conclude (a check was unknown): it proves nothing.
     public var isInconclusive: Bool { state == .unknown && key != nil && stale.isEmpty }
 
-    /// The checks that failed, or did not conclude, by name.
-    public var unprovenChecks: [QualificationCheck.Name] {
-        checks.filter { $0.state != .passed }.map(\.name)
-    }
-
     /// This verdict as it holds for a host whose facts are `current`: itself when proven on
     /// them, else unknown naming what changed.
     public func holding(for current: QualificationKey) -> RingQualification {

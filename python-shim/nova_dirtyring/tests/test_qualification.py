@@ -53,11 +53,11 @@ class QualificationTestBase(test_driver.DriverTestBase):
         return [call for _, _, context in self.probe.contexts
                 for call in context.qualify_calls]
 
-    def _ring(self, drvr, instance=None):
+    def _ring_size(self, drvr, instance=None):
+        """The ring size of the guest ``drvr`` builds, or None."""
         cfg = self._guest_config(drvr, instance or self._instance())
-        kvm = [f for f in cfg.features if f.format_dom().tag == 'kvm']
-        rings = [e for f in kvm for e in f.format_dom().iter('dirty-ring')]
-        return rings[0].get('size') if rings else None
+        ring = self._ring(cfg)
+        return None if ring is None else ring.get('size')
 
 
 class StartTestCase(QualificationTestBase):
@@ -74,7 +74,7 @@ class StartTestCase(QualificationTestBase):
         self.assertTrue(own[0].closed)
         self.assertIs(True, drvr._dr_offers_ring)
         self.assertIs(True, drvr.static_traits[driver.TRAIT])
-        self.assertEqual('4096', self._ring(drvr))
+        self.assertEqual('4096', self._ring_size(drvr))
         self.assertIn('qualification=passed', self.log.output)
 
     def test_guests_boot_without_ring_until_the_qualification_passes(self):
@@ -93,10 +93,10 @@ class StartTestCase(QualificationTestBase):
         # init_host returned with the qualification not yet run.
         self.assertEqual(1, len(started))
         self.assertEqual([], self._qualify_calls())
-        self.assertIsNone(self._ring(drvr))
+        self.assertIsNone(self._ring_size(drvr))
         self.assertIs(False, drvr.static_traits[driver.TRAIT])
         started[0].run()
-        self.assertEqual('4096', self._ring(drvr))
+        self.assertEqual('4096', self._ring_size(drvr))
         self.assertIs(True, drvr.static_traits[driver.TRAIT])
 
     def test_failed_qualification_keeps_the_ring_off_and_says_why(self):
@@ -104,18 +104,18 @@ class StartTestCase(QualificationTestBase):
         self.assertEqual(1, len(self._qualify_calls()))
         self.assertIs(False, drvr._dr_offers_ring)
         self.assertIs(False, drvr.static_traits[driver.TRAIT])
-        self.assertIsNone(self._ring(drvr))
+        self.assertIsNone(self._ring_size(drvr))
         self.assertIn('qualification=failed (counting failed', self.log.output)
 
     def test_recorded_verdict_is_not_run_again(self):
         drvr = self._started(dr_fixtures.HOST_FAILED)
         self.assertEqual([], self._qualify_calls())
         self.assertIsNone(drvr._dr_qualification_thread)
-        self.assertIsNone(self._ring(drvr))
+        self.assertIsNone(self._ring_size(drvr))
         self.assertIn('read 16.0 for 10.0 MiB/s (+60 %)', self.log.output)
         drvr = self._started(dr_fixtures.HOST_USABLE)
         self.assertEqual([], self._qualify_calls())
-        self.assertEqual('4096', self._ring(drvr))
+        self.assertEqual('4096', self._ring_size(drvr))
 
     def test_no_qualification_where_the_ring_cannot_run_or_is_off(self):
         self._started(dr_fixtures.HOST_UNUSABLE)
@@ -144,7 +144,7 @@ class StartTestCase(QualificationTestBase):
 
     def test_unprobed_host_builds_novas_guest(self):
         drvr = driver.LibvirtDriver(fake.FakeVirtAPI(), False)
-        self.assertIsNone(self._ring(drvr))
+        self.assertIsNone(self._ring_size(drvr))
 
 
 class RingModeOnTestCase(QualificationTestBase):
@@ -157,7 +157,7 @@ class RingModeOnTestCase(QualificationTestBase):
         drvr = self._started(finds='passed')
         self.assertEqual(1, len(self._qualify_calls()))
         self.assertIsNone(drvr._dr_qualification_thread)
-        self.assertEqual('4096', self._ring(drvr))
+        self.assertEqual('4096', self._ring_size(drvr))
 
     def test_on_refuses_to_start_naming_the_failed_check(self):
         self.probe.set_qualification('failed')

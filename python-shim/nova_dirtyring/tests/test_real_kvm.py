@@ -176,12 +176,10 @@ class ThisHostsVerdictTestCase(test_driver.DriverTestBase):
         self.assertIsNone(drvr._dr_qualification_thread)
         verdict = drvr._dr_ring_verdict
         instance = self._instance()
-        cfg = self._guest_config(drvr, instance)
-        rings = [e.get('size') for f in cfg.features
-                 if f.format_dom().tag == 'kvm'
-                 for e in f.format_dom().iter('dirty-ring')]
+        ring = self._ring(self._guest_config(drvr, instance))
         passed = verdict['state'] == 'passed'
-        self.assertEqual(['4096'] if passed else [], rings)
+        self.assertEqual('4096' if passed else None,
+                         None if ring is None else ring.get('size'))
         self.assertEqual('4096' if passed else '0',
                          instance.system_metadata['dirtyring_ring_size'])
         self.assertIs(passed, drvr.static_traits[driver.TRAIT])
@@ -193,5 +191,6 @@ class ThisHostsVerdictTestCase(test_driver.DriverTestBase):
             pathlib.Path(path).write_text(
                 '== the driver on this host ==\n%s\n\n'
                 '== the guest it builds ==\n%s\n' % (
-                    line[0], 'dirty ring of %s entries' % rings[0] if rings
+                    line[0], 'dirty ring of %s entries' % ring.get('size')
+                    if ring is not None
                     else 'no dirty ring (dirtyring_ring_size = 0)'))
