@@ -1,0 +1,1 @@
+"""End-to-end helpers: real OpenStack services run against the test rig."""
