@@ -43,7 +43,7 @@ import NotificationPublisher
     })
 }
 
-/// Lifts the dirty-limits left by an earlier run; see `dr_throttles_lift_leftovers` in dirtyring.h.
+/// Ends the throttles left by an earlier run; see `dr_throttles_lift_leftovers` in dirtyring.h.
 @c public func dr_throttles_lift_leftovers(
     _ context: UnsafeMutableRawPointer?, _ notifier: UnsafeMutableRawPointer?
 ) -> UnsafeMutablePointer<CChar>? {

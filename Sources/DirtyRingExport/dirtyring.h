@@ -321,10 +321,11 @@ char *dr_migration_watch_status(dr_migration_watch *watch);
 char *dr_migration_watch_stop(dr_migration_watch *watch, const char *result, uint32_t timeout_ms);
 
 /**
- * Lifts every dirty-limit in the journal (<state_dir>/throttles), left by a process that stopped
- * during a migration, and sends instance.live_migration_throttle.end (result "restarted") for
- * each to notifier (may be NULL): {"ok": [{"instance_uuid", "result": "lifted"|"gone"|"failed"|
- * "unreadable", "message"}]}. A failed one stays in the journal.
+ * Ends every throttle in the journal (<state_dir>/throttles), left by a process that stopped
+ * during a migration: a dirty-limit is cancelled; auto-converge and force-complete end with their
+ * migration job and are only closed. Sends instance.live_migration_throttle.end (result
+ * "restarted") for each to notifier (may be NULL): {"ok": [{"instance_uuid", "result": "lifted"|
+ * "gone"|"failed"|"unreadable", "message"}]}. A failed one stays in the journal.
  */
 char *dr_throttles_lift_leftovers(dr_context *context, dr_notifier *notifier);
 

@@ -193,7 +193,8 @@ struct MigrationWatchTests {
         #expect(qmp.sent == [DirtyLimitCommands.set(megabytesPerSecond: first),
                              DirtyLimitCommands.set(megabytesPerSecond: second),
                              DirtyLimitCommands.cancel, DirtyLimitCommands.query])
-        #expect(journal.records().records.isEmpty)
+        // The limit's record is gone; force-complete has its own until the migration ends.
+        #expect(journal.records().records.map(\.method) == [.forceComplete])
         let status = watch.status()
         #expect(status.method == .forceComplete && status.forceComplete && status.dirtyLimit == nil)
         #expect(status.log.contains { $0.level == .warning && $0.message.contains("had no effect within 12 s") })
@@ -216,6 +217,7 @@ struct MigrationWatchTests {
         let report = watch.stop(result: "completed", timeout: .seconds(5))
         #expect(report.removed && report.method == .forceComplete)
         #expect(qmp.sent.count == 4)
+        #expect(journal.records().records.isEmpty)
         let end = try OsloJSONParser.parse(try #require(notices.all.last))
         #expect(end["event"] == .string("instance.live_migration_throttle.end"))
         #expect(end["throttle"]?["method"] == .string("force-complete"))
@@ -331,5 +333,24 @@ struct RealDirtyLimitTests {
             method: .dirtyLimit, dirtyLimit: 5, appliedAt: "2026-11-28T10:00:00Z"))
         #expect(restarted.liftLeftoverThrottles(notify: { _ in }).map(\.result) == [.gone])
         #expect(restarted.throttleJournal.records().records.isEmpty)
+    }
+
+    @Test("auto-converge left by a crash: its record is closed with an end notification, no command")
+    func leftoverAutoConvergeClosed() throws {
+        let stateDir = try temporaryStateDirectory()
+        let context = try HostContext.open(ContextConfiguration(stateDir: stateDir))
+        let instance = MigrationWatchRequest.Instance(
+            uuid: "00000000-0000-4000-8000-0000000000ac", tenantID: "t", userID: "u")
+        try context.throttleJournal.write(ThrottleRecord(
+            instance: instance, method: .autoConverge, dirtyLimit: nil, appliedAt: "2026-12-07T22:00:00Z"))
+        let notices = NoticeBox()
+        let results = context.liftLeftoverThrottles(notify: notices.sink)
+        #expect(results.map(\.result) == [.lifted], "\(results)")
+        #expect(context.throttleJournal.records().records.isEmpty)
+        let end = try OsloJSONParser.parse(try #require(notices.all.first))
+        #expect(end["event"] == .string("instance.live_migration_throttle.end"))
+        #expect(end["throttle"]?["result"] == .string("restarted"))
+        #expect(end["throttle"]?["method"] == .string("auto-converge"))
+        #expect(end["throttle"]?["removed"] == .bool(true))
     }
 }

@@ -32,6 +32,9 @@ from nova_dirtyring import native
 from nova_dirtyring import notifications
 
 LOG = logging.getLogger(__name__)
+
+# libvirt's error code for a job cancelled by its client (virterror.h).
+VIR_ERR_OPERATION_ABORTED = 78
 CONF = nova.conf.CONF
 dr_conf.register_opts(CONF)
 
@@ -165,6 +168,9 @@ class LibvirtDriver(libvirt_driver.LibvirtDriver):
         self._dr_precheck_lock = threading.Lock()
         # Convergence runs by instance uuid, while _live_migration runs.
         self._dr_convergence_runs = {}
+        # Instances whose live migration an operator aborted, while their
+        # _live_migration runs (see _live_migration_operation).
+        self._dr_aborted = set()
         # The ring qualification that init_host started in the background,
         # and this host's verdict for [dirtyring] ring_size (dr_config_check).
         self._dr_qualification_thread = None
@@ -314,18 +320,18 @@ class LibvirtDriver(libvirt_driver.LibvirtDriver):
              'reasons': '; '.join(ring.get('reasons') or []) or '-'})
 
     def _dr_lift_leftover_throttles(self):
-        """Lift the dirty-limits a stopped nova-compute left on guests."""
+        """End the throttles a stopped nova-compute left on guests."""
         try:
             results = self._dr_context.lift_leftover_throttles(
                 self._dr_publisher.notifier)
         except native.NativeError as e:
-            LOG.error('Cannot check for dirty-limits left by an earlier run: '
+            LOG.error('Cannot check for throttles left by an earlier run: '
                       '%s', e.one_line())
             return
         for entry in results:
             log = LOG.error if entry.get('result') in (
                 'failed', 'unreadable') else LOG.warning
-            log('Dirty-limit left by an earlier run on instance %s: %s (%s)',
+            log('Throttle left by an earlier run on instance %s: %s (%s)',
                 entry.get('instance_uuid'), entry.get('result'),
                 entry.get('message'))
 
@@ -857,18 +863,39 @@ class LibvirtDriver(libvirt_driver.LibvirtDriver):
                 migrate_data)
         finally:
             self._dr_convergence_runs.pop(instance.uuid, None)
+            self._dr_aborted.discard(instance.uuid)
             self._dr_finish_convergence(run, 'failed', instance)
+
+    def live_migration_abort(self, instance):
+        """Nova's abort; remembered so that the migration ends as aborted."""
+        self._dr_aborted.add(instance.uuid)
+        return super().live_migration_abort(instance)
 
     def _live_migration_operation(self, context, instance, dest,
                                   block_migration, migrate_data, guest,
                                   device_names):
-        """Nova's migration call, with auto-converge when the plan says."""
+        """Nova's migration call, with auto-converge when the plan says.
+
+        A migration an operator aborted ends as Nova's monitor ends it
+        (rolled back, the instance ACTIVE on this host, the migration
+        ``cancelled``): Nova 34 also re-raises libvirt's "operation
+        aborted" from this call after the monitor's rollback, and its
+        manager then puts the instance in ERROR and the migration in
+        ``error``.
+        """
         run = self._dr_convergence_runs.get(instance.uuid)
         if run is not None:
             guest = convergence.guest_with_additions(guest, run)
-        return super()._live_migration_operation(
-            context, instance, dest, block_migration, migrate_data, guest,
-            device_names)
+        try:
+            return super()._live_migration_operation(
+                context, instance, dest, block_migration, migrate_data, guest,
+                device_names)
+        except libvirt_driver.libvirt.libvirtError as e:
+            if (instance.uuid not in self._dr_aborted or
+                    e.get_error_code() != VIR_ERR_OPERATION_ABORTED):
+                raise
+            LOG.info('Live migration aborted on request: %s', e,
+                     instance=instance)
 
     def rollback_live_migration_at_source(self, context, instance,
                                           migrate_data):

@@ -29,6 +29,7 @@ DR_APT_PACKAGES=(
     "${DR_STACK_PACKAGES[@]}"
     librabbitmq-dev libpython3-dev rabbitmq-server
     gcc gcc-multilib iproute2 pkg-config
+    mariadb-server          # the end-to-end OpenStack's databases (scripts/e2e)
 )
 
 # Python packages for the venv (beside the python-shim itself).
@@ -38,6 +39,14 @@ DR_PIP_PACKAGES=(
     # Ceilometer 27's dependencies that its config (ceilometer.opts), meter-definition and
     # gnocchi-publisher code import (the Telemetry test); ceilometer itself is below.
     jsonpath-rw-ext gnocchiclient aodhclient python-novaclient python-swiftclient xmltodict
+    # nova-api and placement under gunicorn, on MariaDB (scripts/e2e).
+    gunicorn PyMySQL
+)
+
+# The end-to-end OpenStack's Keystone and Glance (and the openstack CLI), in a venv of their own
+# (<repo>/.venv-e2e), so that the product's venv holds only what nova-compute has.
+DR_E2E_PIP_PACKAGES=(
+    keystone==30.0.0 glance==33.0.0 python-openstackclient gunicorn PyMySQL
 )
 
 # Installed with --no-deps, after the above (pinned by scripts/constraints.txt as well).
@@ -171,6 +180,26 @@ dr_install_venv() {
         "$DR_PYTHON" -m pip install -q --disable-pip-version-check --no-deps -c "$constraints" "${DR_PIP_NODEPS_PACKAGES[@]}" \
             || dr_die "pip install --no-deps ${DR_PIP_NODEPS_PACKAGES[*]} failed"
     fi
+    printf '%s\n' "$want" > "$stamp"
+}
+
+# <repo>/.venv-e2e for scripts/e2e (exports DR_E2E_VENV); pip runs only when its list changed.
+dr_install_e2e_venv() {
+    export DR_E2E_VENV="${DR_E2E_VENV:-$DR_REPO/.venv-e2e}"
+    local constraints="$DR_REPO/scripts/constraints.txt"
+    local stamp="$DR_E2E_VENV/.dirtyring-stamp"
+    local want
+    want="$( { cat "$constraints"; printf '%s\n' "${DR_E2E_PIP_PACKAGES[@]}"; } | sha256sum | cut -d' ' -f1)"
+    if [[ -x "$DR_E2E_VENV/bin/python" && -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
+        dr_log "venv: $DR_E2E_VENV up to date"
+        return 0
+    fi
+    local base
+    base="$(dr_find_python)" || dr_die "no Python >= 3.11 with venv found (pyenv or python3)"
+    [[ -x "$DR_E2E_VENV/bin/python" ]] || "$base" -m venv "$DR_E2E_VENV"
+    dr_log "venv: installing ${DR_E2E_PIP_PACKAGES[*]} into $DR_E2E_VENV (first time: ~1-2 min, ~320 MB)"
+    "$DR_E2E_VENV/bin/python" -m pip install -q --disable-pip-version-check -c "$constraints" \
+        "${DR_E2E_PIP_PACKAGES[@]}" || dr_die "pip install into $DR_E2E_VENV failed"
     printf '%s\n' "$want" > "$stamp"
 }
 

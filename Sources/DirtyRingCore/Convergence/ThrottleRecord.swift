@@ -1,14 +1,15 @@
-/// A dirty-limit set on a guest, written down before it is set and erased once it is lifted, so
-/// that one left by a crash of nova-compute is found and lifted when the driver starts again.
+/// A throttle acting on a guest during a live migration, written down when it starts (a
+/// dirty-limit: before it is set) and erased once it is lifted, so that one left by a crash of
+/// nova-compute is found, lifted and its end notified when the driver starts again.
 public struct ThrottleRecord: Codable, Equatable, Sendable {
     public var instance: MigrationWatchRequest.Instance
     public var method: ThrottleMethod
-    /// MiB/s per vCPU.
-    public var dirtyLimit: Int
+    /// MiB/s per vCPU (a dirty-limit only).
+    public var dirtyLimit: Int?
     /// ISO 8601 UTC.
     public var appliedAt: String
 
-    public init(instance: MigrationWatchRequest.Instance, method: ThrottleMethod, dirtyLimit: Int, appliedAt: String) {
+    public init(instance: MigrationWatchRequest.Instance, method: ThrottleMethod, dirtyLimit: Int?, appliedAt: String) {
         self.instance = instance
         self.method = method
         self.dirtyLimit = dirtyLimit

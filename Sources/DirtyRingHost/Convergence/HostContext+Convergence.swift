@@ -42,12 +42,14 @@ extension HostContext {
         return watch
     }
 
-    /// The journal of the dirty-limits set on this host.
+    /// The journal of the throttles acting on this host's migrating guests.
     public var throttleJournal: ThrottleJournal { ThrottleJournal(stateDirectory: configuration.stateDir) }
 
-    /// Lifts every dirty-limit the journal holds (left by a nova-compute that stopped during a
-    /// migration): cancelled on a guest that still runs here, forgotten for one that is gone.
-    /// `notify` receives an `instance.live_migration_throttle.end` request for each.
+    /// Ends every throttle the journal holds (left by a nova-compute that stopped during a
+    /// migration): a dirty-limit is cancelled on a guest that still runs here; auto-converge and
+    /// force-complete end with the migration job itself (nova-compute aborts a migration it finds
+    /// running when it starts), so their record is only closed. A record of a guest that is gone
+    /// is forgotten. `notify` receives an `instance.live_migration_throttle.end` request for each.
     public func liftLeftoverThrottles(notify: @escaping @Sendable (String) -> Void) -> [LeftoverThrottle] {
         let journal = throttleJournal
         let (records, unreadable) = journal.records()
@@ -57,21 +59,17 @@ extension HostContext {
         for record in records {
             let uuid = record.instance.uuid
             var outcome = LeftoverThrottle(instanceUUID: uuid, result: .lifted, message: "")
-            do throws(DirtyRingError) {
-                let connection = self.connection
-                let domain = try BoundedCall.run("looking up domain \(uuid)", seconds: configuration.timeoutSeconds) {
-                    () throws(DirtyRingError) -> Domain in
-                    try DirtyRingError.mappingDomain { () throws(LibvirtError) in try connection.domain(uuid: uuid) }
-                }
-                let qmp = DomainQMPChannel(domain: domain, timeoutSeconds: configuration.timeoutSeconds)
-                try DirtyLimitCommands.lift(through: qmp.execute)
-                outcome.message = "dirty-limit of \(record.dirtyLimit) MiB/s per vCPU set at \(record.appliedAt) lifted"
-            } catch where error.kind == .noDomain {
-                outcome.result = .gone
-                outcome.message = "the guest no longer runs here; its dirty-limit went with its QEMU"
-            } catch {
-                outcome.result = .failed
-                outcome.message = error.description
+            switch record.method {
+            case .dirtyLimit:
+                outcome = liftLeftoverDirtyLimit(record)
+            case .autoConverge:
+                outcome.message = "auto-converge started at \(record.appliedAt) ends with its migration job, "
+                    + "which QEMU stops when the job ends"
+            case .forceComplete:
+                outcome.message = "force-complete started at \(record.appliedAt): the guest runs on the "
+                    + "destination, or resumes on this host when the migration job ends"
+            case .none:
+                outcome.message = "no throttle"
             }
             if outcome.result != .failed {
                 do {
@@ -82,11 +80,36 @@ extension HostContext {
                 }
             }
             notify(ThrottleNotice.end(
-                instance: record.instance, method: .dirtyLimit, result: "restarted", durationSeconds: 0,
+                instance: record.instance, method: record.method, result: "restarted", durationSeconds: 0,
                 removed: outcome.result != .failed, reason: outcome.message))
             results.append(outcome)
         }
         return results
+    }
+}
+
+extension HostContext {
+    /// Cancels a dirty-limit left on a guest that still runs here.
+    fileprivate func liftLeftoverDirtyLimit(_ record: ThrottleRecord) -> LeftoverThrottle {
+        let uuid = record.instance.uuid
+        var outcome = LeftoverThrottle(instanceUUID: uuid, result: .lifted, message: "")
+        do throws(DirtyRingError) {
+            let connection = self.connection
+            let domain = try BoundedCall.run("looking up domain \(uuid)", seconds: configuration.timeoutSeconds) {
+                () throws(DirtyRingError) -> Domain in
+                try DirtyRingError.mappingDomain { () throws(LibvirtError) in try connection.domain(uuid: uuid) }
+            }
+            let qmp = DomainQMPChannel(domain: domain, timeoutSeconds: configuration.timeoutSeconds)
+            try DirtyLimitCommands.lift(through: qmp.execute)
+            outcome.message = "dirty-limit of \(record.dirtyLimit ?? 0) MiB/s per vCPU set at \(record.appliedAt) lifted"
+        } catch where error.kind == .noDomain {
+            outcome.result = .gone
+            outcome.message = "the guest no longer runs here; its dirty-limit went with its QEMU"
+        } catch {
+            outcome.result = .failed
+            outcome.message = error.description
+        }
+        return outcome
     }
 }
 

@@ -101,6 +101,13 @@ public final class MigrationWatch: @unchecked Sendable {
             }
         }
         let (method, startedAt, sent) = lock.withLock { (methodUsed, firstThrottleAt, commands) }
+        if !limited && method != .none {
+            do throws(DirtyRingError) {
+                try journal.remove(uuid: request.instance.uuid)
+            } catch {
+                note(.error, "\(method.rawValue) ended but its record stays: \(error.description)")
+            }
+        }
         if method != .none {
             let duration = startedAt.map { max(0, UTCTime.monotonic() - $0) } ?? 0
             notify(ThrottleNotice.end(
@@ -203,9 +210,21 @@ public final class MigrationWatch: @unchecked Sendable {
         _ method: ThrottleMethod, reason: String, progress: MigrationProgress, dirtyLimit: Int?, percent: Int?,
         ineffective: ThrottleMethod? = nil
     ) {
-        lock.withLock {
+        let limited = lock.withLock {
             if method != .none { methodUsed = method }
             if firstThrottleAt == nil { firstThrottleAt = UTCTime.monotonic() }
+            return limitInForce != nil || limitMayBeSet
+        }
+        // A dirty-limit is recorded as it is set; another method when it starts, unless a limit
+        // that could not be lifted keeps its own record.
+        if method != .dirtyLimit && method != .none && !limited {
+            do throws(DirtyRingError) {
+                try journal.write(ThrottleRecord(
+                    instance: request.instance, method: method, dirtyLimit: nil, appliedAt: UTCTime.now()))
+            } catch {
+                note(.error, "\(method.rawValue) not recorded (a crash would leave no end notification): "
+                    + error.description)
+            }
         }
         notify(ThrottleNotice.start(
             instance: request.instance, method: method, reason: reason, vcpus: controller.vcpus,

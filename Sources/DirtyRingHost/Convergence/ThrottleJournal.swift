@@ -1,8 +1,9 @@
 import DirtyRingCore
 import FoundationEssentials
 
-/// The dirty-limits in force on this host, one `<instance uuid>.json` file each under
-/// `<state_dir>/throttles`: written before a limit is set, removed once it is lifted.
+/// The throttles acting on this host's migrating guests, one `<instance uuid>.json` file each
+/// under `<state_dir>/throttles`: written when one starts (a dirty-limit: before it is set),
+/// removed once it is lifted.
 public struct ThrottleJournal: Sendable {
     public let directory: String
 

@@ -236,5 +236,5 @@ class ConvergenceRealGuestTest(test_driver.DriverTestBase):
             self.name, {'execute': 'query-vcpu-dirty-limit'})['return'])
         self.assertEqual([], os.listdir(os.path.join(self.state_dir,
                                                      'throttles')))
-        self.assertIn('Dirty-limit left by an earlier run on instance %s: '
+        self.assertIn('Throttle left by an earlier run on instance %s: '
                       'lifted' % instance.uuid, self.log.output)

@@ -12,6 +12,8 @@
 
 """LibvirtDriver under nova 34's LibvirtFixture (fakelibvirt)."""
 
+from unittest import mock
+
 from lxml import etree
 import os_vif
 
@@ -20,6 +22,7 @@ from nova import exception
 from nova import objects
 from nova import test
 from nova.tests import fixtures as nova_fixtures
+from nova.tests.fixtures import libvirt as fakelibvirt
 from nova.tests.unit.objects import test_vcpu_model
 from nova.tests.unit.virt.libvirt import test_driver as nova_test_driver
 from nova.virt import fake
@@ -431,3 +434,52 @@ class LiveMigrationTestCase(DriverTestBase):
         self.assertNotIn('dirtyring_ring_size', instance.system_metadata)
         data = self._check(drvr, instance)
         self.assertIsInstance(data, objects.LibvirtLiveMigrateData)
+
+
+class AbortTestCase(DriverTestBase):
+    """An aborted live migration ends as aborted, not as Nova 34's ERROR.
+
+    Nova's own _live_migration_operation runs against the fake libvirt;
+    only the domain's migrateToURI3 answers as libvirt does when the job
+    is cancelled by its client.
+    """
+
+    def _migrate(self, drvr, instance, error_code):
+        error = fakelibvirt.make_libvirtError(
+            fakelibvirt.libvirtError,
+            "operation aborted: job 'migration out' canceled by client",
+            error_code=error_code)
+        guest = mock.Mock()
+        guest.migrate.side_effect = error
+        self.stub_out('nova.virt.libvirt.migration.get_updated_guest_xml',
+                      lambda *a, **k: '<domain/>')
+        data = objects.LibvirtLiveMigrateData(
+            graphics_listen_addr_vnc='127.0.0.1', target_connect_addr=None,
+            bdms=[], block_migration=False, serial_listen_addr=None,
+            dst_wants_file_backed_memory=False, vifs=[])
+        return drvr._live_migration_operation(
+            self.context, instance, 'dst', False, data, guest, [])
+
+    def test_aborted_migration_returns(self):
+        drvr = self._driver()
+        instance = self._instance()
+        self.stub_out('nova.virt.libvirt.driver.LibvirtDriver.'
+                      'live_migration_abort', lambda s, inst: None)
+        drvr.live_migration_abort(instance)
+        self.assertIsNone(self._migrate(drvr, instance,
+                                        driver.VIR_ERR_OPERATION_ABORTED))
+
+    def test_failure_without_abort_is_raised(self):
+        drvr = self._driver()
+        instance = self._instance()
+        self.assertRaises(fakelibvirt.libvirtError, self._migrate, drvr,
+                          instance, driver.VIR_ERR_OPERATION_ABORTED)
+
+    def test_other_error_after_abort_is_raised(self):
+        drvr = self._driver()
+        instance = self._instance()
+        self.stub_out('nova.virt.libvirt.driver.LibvirtDriver.'
+                      'live_migration_abort', lambda s, inst: None)
+        drvr.live_migration_abort(instance)
+        self.assertRaises(fakelibvirt.libvirtError, self._migrate, drvr,
+                          instance, fakelibvirt.VIR_ERR_OPERATION_INVALID)
