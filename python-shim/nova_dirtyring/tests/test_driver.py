@@ -460,12 +460,17 @@ class AbortTestCase(DriverTestBase):
         return drvr._live_migration_operation(
             self.context, instance, 'dst', False, data, guest, [])
 
-    def test_aborted_migration_returns(self):
+    def _aborted(self):
+        """A driver and an instance whose migration an operator aborted."""
         drvr = self._driver()
         instance = self._instance()
         self.stub_out('nova.virt.libvirt.driver.LibvirtDriver.'
                       'live_migration_abort', lambda s, inst: None)
         drvr.live_migration_abort(instance)
+        return drvr, instance
+
+    def test_aborted_migration_returns(self):
+        drvr, instance = self._aborted()
         self.assertIsNone(self._migrate(drvr, instance,
                                         driver.VIR_ERR_OPERATION_ABORTED))
 
@@ -476,10 +481,6 @@ class AbortTestCase(DriverTestBase):
                           instance, driver.VIR_ERR_OPERATION_ABORTED)
 
     def test_other_error_after_abort_is_raised(self):
-        drvr = self._driver()
-        instance = self._instance()
-        self.stub_out('nova.virt.libvirt.driver.LibvirtDriver.'
-                      'live_migration_abort', lambda s, inst: None)
-        drvr.live_migration_abort(instance)
+        drvr, instance = self._aborted()
         self.assertRaises(fakelibvirt.libvirtError, self._migrate, drvr,
                           instance, fakelibvirt.VIR_ERR_OPERATION_INVALID)
