@@ -122,6 +122,10 @@ class Cloud:
                        json={'extra_specs': extra_specs})
         return flavor['id']
 
+    def flavor_extra_specs(self, flavor):
+        return self.get('compute', '/flavors/%s/os-extra_specs' %
+                        flavor)['extra_specs']
+
     def create_server(self, name, image, flavor, host):
         server = self._call('compute', 'POST', '/servers', 202,
                             microversion='2.74', json={'server': {
@@ -189,6 +193,10 @@ class Cloud:
     def abort_migration(self, uuid, migration_id):
         self._call('compute', 'DELETE', '/servers/%s/migrations/%s' % (
             uuid, migration_id), 202)
+
+    def actions(self, uuid):
+        return self.get('compute', '/servers/%s/os-instance-actions' %
+                        uuid)['instanceActions']
 
     def action_events(self, uuid, request_id):
         return self.get('compute', '/servers/%s/os-instance-actions/%s' % (

@@ -144,6 +144,15 @@ def main():
                 'no ring (this host\'s qualification does not allow it)')
         run.run(1, 'boot', 'ACTIVE on src; %s in the XML and the trait '
                 'alike; serial shows it running' % ring, run.boot_scenario)
+        run.run('1b', 'boot, ring required (flavor)', 'dirtyring:ring=on: '
+                '%s' % ('ACTIVE with the ring' if offered else
+                        'spawn refused by our driver on src, ERROR'),
+                run.ring_required, 'ring-on')
+        run.run('1c', 'boot, ring and trait required', 'dirtyring:ring=on '
+                '+ trait:%s=required: %s' % (
+                    scenarios.RING_TRAIT, 'ACTIVE with the ring' if offered
+                    else 'no valid host, no compute asked'),
+                run.ring_required, 'ring-trait')
         run.run(2, 'calm live migration', 'ACTIVE on dst, migration '
                 'completed, running on dst at 5 MiB/s', run.calm_migration)
         run.run('3a', 'pre-flight refusal (flavor)', 'stays ACTIVE on src, '

@@ -102,6 +102,12 @@ class Scenarios:
                                                    guest['rate']))
         self.flavors['calm'] = self.cloud.create_flavor('calm', CALM['ram'])
         self.flavors['busy'] = self.cloud.create_flavor('busy', BUSY['ram'])
+        self.flavors['ring-on'] = self.cloud.create_flavor(
+            'ring-on', CALM['ram'], extra_specs={'dirtyring:ring': 'on'})
+        self.flavors['ring-trait'] = self.cloud.create_flavor(
+            'ring-trait', CALM['ram'], extra_specs={
+                'dirtyring:ring': 'on',
+                'trait:%s' % RING_TRAIT: 'required'})
         self.flavors['busy-reject'] = self.cloud.create_flavor(
             'busy-reject', BUSY['ram'],
             extra_specs={'dirtyring:precheck_action': 'reject'})
@@ -198,6 +204,58 @@ class Scenarios:
                 % ('size %s' % ring.group(1) if ring else 'none',
                    RING_TRAIT, 'yes' if RING_TRAIT in traits else 'no',
                    '/'.join('%.1f' % r for r in rates)))
+
+    def ring_required(self, flavor):
+        """A flavor that requires the ring, booted on src.
+
+        Where the host offers the ring the guest has it. Where it does not:
+        with only ``dirtyring:ring=on`` our driver refuses the spawn on src
+        (its reason in src's log; Nova, forced to src, has no other host
+        and reports only its generic fault); with the trait required as
+        well, the scheduler finds no host and no compute is asked.
+        """
+        uuid = self.cloud.create_server(flavor, self.images['calm'],
+                                        self.flavors[flavor], 'src')
+        deadline = time.monotonic() + 180
+        while True:
+            server = self.cloud.server(uuid)
+            if (server['status'] in ('ACTIVE', 'ERROR') and
+                    server['OS-EXT-STS:task_state'] is None):
+                break
+            expect(time.monotonic() < deadline, 'status %s after 180 s' %
+                   server['status'])
+            time.sleep(1)
+        name = server['OS-EXT-SRV-ATTR:instance_name']
+        log = self.src.compute.log_path.read_text(errors='replace')
+        refusal = [line.split('] ', 1)[-1] for line in log.splitlines()
+                   if uuid in line and 'DirtyRingUnsupported:' in line]
+        if self.ring_offered:
+            expect(server['status'] == 'ACTIVE', 'status %s: %s' % (
+                server['status'], server.get('fault')))
+            ring = re.search(r"<dirty-ring state='on' size='(\d+)'/>",
+                             hostview.domain_xml(self.src, name))
+            expect(ring, 'no ring in the XML of a guest that requires it')
+            seen = 'ACTIVE on src with ring size %s' % ring.group(1)
+        else:
+            fault = (server.get('fault') or {}).get('message', '')
+            expect(server['status'] == 'ERROR', 'status %s' %
+                   server['status'])
+            if 'trait:%s' % RING_TRAIT in self.cloud.flavor_extra_specs(
+                    self.flavors[flavor]):
+                # Never scheduled: in cell0, no host, no domain anywhere.
+                expect(server['OS-EXT-SRV-ATTR:host'] is None,
+                       'scheduled to %s' % server['OS-EXT-SRV-ATTR:host'])
+                expect(not refusal, 'src was asked: %s' % refusal[:1])
+                expect('No valid host' in fault, 'fault: %r' % fault)
+                seen = 'ERROR, no host, no compute asked; fault: "%s"' % fault
+            else:
+                expect(name not in hostview.running_domains(self.src),
+                       '%s runs on src' % name)
+                expect(refusal, 'no refusal in %s' % self.src.compute.log_path)
+                seen = ('ERROR, no domain on src; fault: "%s"; src log: "%s"'
+                        % (fault, refusal[0][:400]))
+        self.cloud.delete_server(uuid)
+        return seen
 
     def calm_migration(self):
         uuid, name = self.calm
