@@ -127,8 +127,9 @@ class Cloud:
                         flavor)['extra_specs']
 
     def create_server(self, name, image, flavor, host):
+        # 'host' (2.74+): the boot goes to that host, as the scenarios need.
         server = self._call('compute', 'POST', '/servers', 202,
-                            microversion='2.74', json={'server': {
+                            json={'server': {
                                 'name': name, 'imageRef': image,
                                 'flavorRef': flavor, 'networks': 'none',
                                 'host': host}}).json()['server']
@@ -172,7 +173,7 @@ class Cloud:
 
     def migrations(self, uuid):
         """Every live migration of the server, newest first."""
-        migs = self.get('compute', '/os-migrations', microversion='2.80',
+        migs = self.get('compute', '/os-migrations',
                         params={'instance_uuid': uuid,
                                 'migration_type': 'live-migration'})
         return sorted(migs['migrations'], key=lambda m: m['id'],
@@ -212,11 +213,10 @@ class Cloud:
     # -------------------------------------------------------- placement
     def provider_traits(self, host):
         """Traits of the compute node provider of host (by hypervisor)."""
-        hypervisors = self.get('compute', '/os-hypervisors',
-                               microversion='2.53')['hypervisors']
+        hypervisors = self.get('compute', '/os-hypervisors')['hypervisors']
         nodes = {h['id'] for h in hypervisors}
-        for hv in self.get('compute', '/os-hypervisors/detail',
-                           microversion='2.53')['hypervisors']:
+        for hv in self.get('compute',
+                           '/os-hypervisors/detail')['hypervisors']:
             if hv['service']['host'] == host and hv['id'] in nodes:
                 return hv['hypervisor_hostname'], self.get(
                     'placement', '/resource_providers/%s/traits' %
