@@ -12,8 +12,8 @@
 
 """What a libvirt host itself says about a guest (never Nova's view).
 
-Domains and their XML, migration jobs and QEMU's throttles come from the
-host's libvirtd (``virsh``); the guest's own progress comes from its serial
+Domains and their XML and QEMU's throttles come from the host's libvirtd
+(``virsh``); the guest's own progress comes from its serial
 console log, which Nova has QEMU write into the host's instance directory.
 """
 
@@ -41,26 +41,6 @@ def domain_xml(host, name):
         raise RuntimeError('virsh dumpxml %s on %s: %s' % (
             name, host.name, out.stderr.strip()))
     return out.stdout
-
-
-def job_type(host, name):
-    """libvirt's job type of the domain ('None' when no job runs)."""
-    out = virsh(host, 'domjobinfo', name)
-    for line in out.stdout.splitlines():
-        if line.startswith('Job type:'):
-            return line.split(':', 1)[1].strip()
-    return 'None' if out.returncode == 0 else 'unknown'
-
-
-def job_stats(host, name):
-    """The running job's statistics as key -> value strings."""
-    out = virsh(host, 'domjobinfo', name)
-    stats = {}
-    for line in out.stdout.splitlines():
-        key, sep, value = line.partition(':')
-        if sep:
-            stats[key.strip()] = value.strip()
-    return stats
 
 
 def qmp(host, name, command):

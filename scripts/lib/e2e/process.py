@@ -66,7 +66,6 @@ class Service:
         self.env = env
         self.cwd = cwd
         self.proc = None
-        self.started_at = None
 
     @property
     def pid(self):
@@ -85,7 +84,6 @@ class Service:
             stdin=subprocess.DEVNULL, env=env, cwd=self.cwd,
             start_new_session=True)
         log.close()
-        self.started_at = time.monotonic()
 
     def alive(self):
         return self.proc is not None and self.proc.poll() is None

@@ -72,7 +72,6 @@ class Scenarios:
         self.rows = []
         self.images = {}
         self.flavors = {}
-        self.servers = []
 
     # ----------------------------------------------------------- running
     def run(self, number, title, expected, func, *args):
@@ -128,7 +127,6 @@ class Scenarios:
         """
         uuid = self.cloud.create_server(name, self.images[kind],
                                         self.flavors[flavor or kind], 'src')
-        self.servers.append(uuid)
         server = self.cloud.wait_server(uuid, timeout, status='ACTIVE',
                                         host='src')
         rates = self.full_rate(self.src, uuid, GUESTS[kind]['rate'])

@@ -26,7 +26,6 @@ migration).  Everything lives under one run directory.
 """
 
 import configparser
-import json
 import os
 import pathlib
 import shutil
@@ -349,26 +348,23 @@ class Stack:
 
     def start_apis(self):
         lib = str(self.repo / 'scripts' / 'lib')
-        apis = [
-            self._gunicorn('keystone', self.e2e_venv, 'keystone.wsgi.api',
-                           PORTS['identity'], {
-                               'OS_KEYSTONE_CONFIG_DIR':
-                                   str(self.etc / 'keystone')}),
-            self._gunicorn('glance-api', self.e2e_venv, 'glance.wsgi.api',
-                           PORTS['image'], {
-                               'OS_GLANCE_CONFIG_DIR':
-                                   str(self.etc / 'glance')}),
-            self._gunicorn('placement-api', self.venv, 'placement.wsgi.api',
-                           PORTS['placement'], {
-                               'OS_PLACEMENT_CONFIG_DIR':
-                                   str(self.etc / 'placement')}),
-            self._gunicorn('nova-api', self.venv, 'nova.wsgi.osapi_compute',
-                           PORTS['compute'], {
-                               'OS_NOVA_CONFIG_DIR': str(self.etc / 'nova')}),
-            self._service('neutron-stub', [
-                self._bin(self.venv, 'python'), '-m', 'e2e.neutron_stub',
-                str(PORTS['network'])], env={'PYTHONPATH': lib}),
-        ]
+        # name, venv, WSGI module, catalog service, config-dir variable, dir
+        wsgi = (
+            ('keystone', self.e2e_venv, 'keystone.wsgi.api', 'identity',
+             'OS_KEYSTONE_CONFIG_DIR', 'keystone'),
+            ('glance-api', self.e2e_venv, 'glance.wsgi.api', 'image',
+             'OS_GLANCE_CONFIG_DIR', 'glance'),
+            ('placement-api', self.venv, 'placement.wsgi.api', 'placement',
+             'OS_PLACEMENT_CONFIG_DIR', 'placement'),
+            ('nova-api', self.venv, 'nova.wsgi.osapi_compute', 'compute',
+             'OS_NOVA_CONFIG_DIR', 'nova'),
+        )
+        apis = [self._gunicorn(name, venv, module, PORTS[service],
+                               {variable: str(self.etc / directory)})
+                for name, venv, module, service, variable, directory in wsgi]
+        apis.append(self._service('neutron-stub', [
+            self._bin(self.venv, 'python'), '-m', 'e2e.neutron_stub',
+            str(PORTS['network'])], env={'PYTHONPATH': lib}))
         ports = [PORTS[s] for s in ('identity', 'image', 'placement',
                                     'compute', 'network')]
         for svc, port in zip(apis, ports):
@@ -481,7 +477,3 @@ class Stack:
 
     def stop(self):
         process.stop_all(self.services)
-
-    def describe(self):
-        return json.dumps({s.name: str(s.log_path) for s in self.services},
-                          indent=1)
