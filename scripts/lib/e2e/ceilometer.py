@@ -49,6 +49,8 @@ import time
 
 import kombu
 
+from e2e import process
+
 AGENT = 'ceilometer-agent-notification'
 TOPIC = 'notifications'
 # The priorities oslo.messaging's notification listener consumes.
@@ -452,21 +454,10 @@ class CeilometerAgent:
                   % (', '.join(self.queues_left), e), file=sys.stderr)
 
     def _group_pids(self):
-        """Members of the agent's process group, zombies left out."""
+        """Live members of the agent's session (its own process group)."""
         if self._proc is None:
             return []
-        pids = []
-        for entry in os.scandir('/proc'):
-            if not entry.name.isdigit():
-                continue
-            try:
-                with open('/proc/%s/stat' % entry.name) as f:
-                    fields = f.read().rpartition(')')[2].split()
-            except OSError:
-                continue
-            if int(fields[2]) == self._proc.pid and fields[0] != 'Z':
-                pids.append(int(entry.name))
-        return pids
+        return process.session_pids(self._proc.pid)
 
     def _signal_group(self, signum):
         try:
