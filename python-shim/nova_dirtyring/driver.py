@@ -841,30 +841,33 @@ class LibvirtDriver(libvirt_driver.LibvirtDriver):
         aborted), and in any case when this returns.
         """
         run = self._dr_start_convergence(instance)
-        if run is None:
-            return super()._live_migration(
-                context, instance, dest, post_method, recover_method,
-                block_migration, migrate_data)
-
-        def post(*args, **kwargs):
-            self._dr_finish_convergence(run, 'completed', instance)
-            return post_method(*args, **kwargs)
-
-        def recover(*args, **kwargs):
-            cancelled = kwargs.get('migration_status') == 'cancelled'
-            self._dr_finish_convergence(
-                run, 'aborted' if cancelled else 'failed', instance)
-            return recover_method(*args, **kwargs)
-
-        self._dr_convergence_runs[instance.uuid] = run
         try:
-            return super()._live_migration(
-                context, instance, dest, post, recover, block_migration,
-                migrate_data)
+            if run is None:
+                return super()._live_migration(
+                    context, instance, dest, post_method, recover_method,
+                    block_migration, migrate_data)
+
+            def post(*args, **kwargs):
+                self._dr_finish_convergence(run, 'completed', instance)
+                return post_method(*args, **kwargs)
+
+            def recover(*args, **kwargs):
+                cancelled = kwargs.get('migration_status') == 'cancelled'
+                self._dr_finish_convergence(
+                    run, 'aborted' if cancelled else 'failed', instance)
+                return recover_method(*args, **kwargs)
+
+            self._dr_convergence_runs[instance.uuid] = run
+            try:
+                return super()._live_migration(
+                    context, instance, dest, post, recover, block_migration,
+                    migrate_data)
+            finally:
+                self._dr_convergence_runs.pop(instance.uuid, None)
+                self._dr_finish_convergence(run, 'failed', instance)
         finally:
-            self._dr_convergence_runs.pop(instance.uuid, None)
+            # Watched or not, an abort belongs to this migration only.
             self._dr_aborted.discard(instance.uuid)
-            self._dr_finish_convergence(run, 'failed', instance)
 
     def live_migration_abort(self, instance):
         """Nova's abort; remembered so that the migration ends as aborted."""

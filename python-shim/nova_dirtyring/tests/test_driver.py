@@ -28,6 +28,7 @@ from nova.tests.unit.virt.libvirt import test_driver as nova_test_driver
 from nova.virt import fake
 from nova.virt.libvirt import blockinfo
 from nova.virt.libvirt import config as vconfig
+from nova.virt.libvirt import driver as nova_libvirt_driver
 
 from nova_dirtyring import driver
 from nova_dirtyring.tests import dr_fixtures
@@ -484,3 +485,15 @@ class AbortTestCase(DriverTestBase):
         drvr, instance = self._aborted()
         self.assertRaises(fakelibvirt.libvirtError, self._migrate, drvr,
                           instance, fakelibvirt.VIR_ERR_OPERATION_INVALID)
+
+    def test_an_abort_ends_with_its_migration(self):
+        # Unwatched (converge_strategy off), as watched: the next migration
+        # of the instance does not inherit the abort.
+        self.flags(converge_strategy='off', group='dirtyring')
+        drvr, instance = self._aborted()
+        with mock.patch.object(nova_libvirt_driver.LibvirtDriver,
+                               '_live_migration'):
+            drvr._live_migration(self.context, instance, 'dst', None, None,
+                                 False, None)
+        self.assertRaises(fakelibvirt.libvirtError, self._migrate, drvr,
+                          instance, driver.VIR_ERR_OPERATION_ABORTED)
