@@ -159,6 +159,23 @@ class Scenarios:
                    host.name, rates, rate))
         return rates
 
+    def src_log(self, uuid, *markers):
+        """src's nova-compute log lines of uuid that hold every marker.
+
+        Each is returned from its message on (the prefix up to the request
+        context cut off).
+        """
+        log = self.src.compute.log_path.read_text(errors='replace')
+        return [line.split('] ', 1)[-1] for line in log.splitlines()
+                if uuid in line and all(m in line for m in markers)]
+
+    def precheck_verdicts(self, uuid):
+        """The unversioned pre-flight verdict notifications of uuid."""
+        return [n for n in self.listener.all(instance=uuid)
+                if n.event_type.startswith(
+                    'instance.live_migration_precheck.') and
+                not n.versioned]
+
     def no_throttle(self, host, name):
         found = hostview.throttles(host, name)
         expect(not found, 'throttle left on %s/%s: %s' % (host.name, name,
@@ -224,9 +241,7 @@ class Scenarios:
                    server['status'])
             time.sleep(1)
         name = server['OS-EXT-SRV-ATTR:instance_name']
-        log = self.src.compute.log_path.read_text(errors='replace')
-        refusal = [line.split('] ', 1)[-1] for line in log.splitlines()
-                   if uuid in line and 'DirtyRingUnsupported:' in line]
+        refusal = self.src_log(uuid, 'DirtyRingUnsupported:')
         if self.ring_offered:
             expect(server['status'] == 'ACTIVE', 'status %s: %s' % (
                 server['status'], server.get('fault')))
@@ -316,10 +331,7 @@ class Scenarios:
         rates = self.full_rate(self.dst, uuid, BUSY['rate'])
         self.busy_request = request
         # Nova alone would not converge: the guest outruns the capped link.
-        check = [n for n in self.listener.all(instance=uuid)
-                 if n.event_type.startswith(
-                     'instance.live_migration_precheck.') and
-                 not n.versioned][0]
+        check = self.precheck_verdicts(uuid)[0]
         expect('would not converge' in check.data['reason'],
                'pre-flight forecast: %s' % check.data['reason'])
         wanted = [
@@ -352,21 +364,15 @@ class Scenarios:
         events = {e['event']: e['result'] for e in action['events']}
         expect(events.get('compute_check_can_live_migrate_source') ==
                'Success', 'events %s' % events)
-        log = self.src.compute.log_path.read_text(errors='replace')
-        warning = [line for line in log.splitlines()
-                   if 'WARNING nova_dirtyring' in line and uuid in line and
-                   'pre-flight' in line]
+        warning = self.src_log(uuid, 'WARNING nova_dirtyring', 'pre-flight')
         expect(warning, 'no pre-flight WARNING for %s in %s' % (
             uuid, self.src.compute.log_path))
-        verdict = [n for n in self.listener.all(instance=uuid)
-                   if n.event_type.startswith(
-                       'instance.live_migration_precheck.') and
-                   not n.versioned]
+        verdict = self.precheck_verdicts(uuid)
         expect(len(verdict) == 1, 'precheck notifications: %s' % verdict)
         data = verdict[0].data
         return ('check Success, migration went (row 4); src log: %s; '
                 'notified: %s (action %s from %s)' % (
-                    warning[0].split('] ', 1)[-1],
+                    warning[0],
                     verdict[0].event_type, data.get('action'),
                     data.get('action_source')))
 
